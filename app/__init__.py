@@ -1,0 +1,43 @@
+"""Musterregister: a register of public-administration process models (BPMN 2.0 + Steckbrief)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask
+
+from app.config import load_settings
+
+MULTIPART_ALLOWANCE = 64 * 1024  # room for form fields and boundaries around an upload
+
+
+def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
+    """Build an application from the environment plus ``overrides`` (typed setting names)."""
+    from app import api, cache, db, errors
+    from app.audit import refusals
+    from app.identity import auth
+    from app.web import views
+
+    settings = load_settings(overrides)
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    app = Flask(
+        __name__,
+        instance_path=str(settings.instance_path.resolve()),
+        static_folder="web/static",
+        template_folder="web/templates",
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + MULTIPART_ALLOWANCE,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["musterregister.settings"] = settings
+    db.init_app(app, db.Database(settings.effective_database_url))
+    cache.init_app(app, enabled=settings.response_cache)
+    errors.init_app(app)
+    auth.init_app(app)
+    api.init_app(app)
+    views.init_app(app)
+    refusals.init_app(app)
+    return app

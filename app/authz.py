@@ -1,0 +1,215 @@
+"""The one place that answers "may this actor do this to that".
+
+Services call :func:`require` with an actor, a permission and the object concerned. Page views and
+API endpoints only *declare* what they need (:func:`public` or :func:`requires`), so that a test can
+walk the URL map and find any endpoint that declares nothing.
+
+Two refusals, used consistently: an object the actor may not even see is reported as missing (404),
+so that ids of another authority's unpublished work do not leak; an object the actor can see but may
+not change is a 403.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol, TypeVar
+
+from app.errors import Forbidden, NotFound, Unauthorized
+from app.identity.models import Role
+
+ACCESS_ATTRIBUTE = "musterregister_access"
+PUBLIC = "public"
+
+
+class Permission(StrEnum):
+    AUTHORITY_MANAGE = "identity:authority:manage"
+    ACCOUNT_MANAGE = "identity:account:manage"
+    TOKEN_MANAGE = "identity:token:manage"
+    PROCESS_CREATE = "catalog:process:create"
+    PROCESS_UPDATE = "catalog:process:update"
+    MODEL_CREATE = "library:model:create"
+    REVISION_CREATE = "library:revision:create"
+    REVISION_READ = "library:revision:read"
+
+
+class TokenScope(StrEnum):
+    CATALOG_WRITE = "catalog:write"
+    LIBRARY_WRITE = "library:write"
+
+
+SCOPE_FOR_PERMISSION = {
+    Permission.PROCESS_CREATE: TokenScope.CATALOG_WRITE,
+    Permission.PROCESS_UPDATE: TokenScope.CATALOG_WRITE,
+    Permission.MODEL_CREATE: TokenScope.LIBRARY_WRITE,
+    Permission.REVISION_CREATE: TokenScope.LIBRARY_WRITE,
+}
+
+
+class ActorKind(StrEnum):
+    ANONYMOUS = "anonymous"
+    ACCOUNT = "account"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a visitor, a person (through a token or, later, a login) or the system itself."""
+
+    kind: ActorKind
+    name: str
+    account_id: uuid.UUID | None = None
+    authority_id: uuid.UUID | None = None
+    roles: frozenset[Role] = frozenset()
+    scopes: frozenset[str] | None = None  # None: not limited by a token (e.g. a browser login)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.kind is not ActorKind.ANONYMOUS
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.roles
+
+    def has_scope_for(self, permission: Permission) -> bool:
+        scope = SCOPE_FOR_PERMISSION.get(permission)
+        return self.scopes is None or scope is None or scope in self.scopes
+
+
+ANONYMOUS = Actor(kind=ActorKind.ANONYMOUS, name="Gast")
+
+
+def system_actor(name: str = "System") -> Actor:
+    """The explicit actor of CLI commands, the seed loader and background work."""
+    return Actor(kind=ActorKind.SYSTEM, name=name)
+
+
+class OwnedObject(Protocol):
+    authority_id: uuid.UUID
+
+
+# --- predicates per feature -------------------------------------------------------------------
+
+
+def is_member(actor: Actor, authority_id: uuid.UUID) -> bool:
+    return actor.kind is ActorKind.ACCOUNT and actor.authority_id == authority_id
+
+
+def can_contribute(actor: Actor, authority_id: uuid.UUID) -> bool:
+    return is_member(actor, authority_id) and actor.has_role(Role.CONTRIBUTOR)
+
+
+def can_manage_register(actor: Actor, _obj: object = None) -> bool:
+    return actor.has_role(Role.REGISTER_ADMIN)
+
+
+def can_write_owned(actor: Actor, obj: OwnedObject) -> bool:
+    return can_contribute(actor, obj.authority_id)
+
+
+def can_read_revision(actor: Actor, revision: Any) -> bool:
+    from app.library.models import RevisionStatus
+
+    if revision.status is RevisionStatus.PUBLISHED:
+        return True
+    return is_member(actor, revision.model.authority_id)
+
+
+def can_manage_token(actor: Actor, token: Any) -> bool:
+    return actor.kind is ActorKind.ACCOUNT and token.account_id == actor.account_id
+
+
+_POLICY: dict[Permission, Callable[[Actor, Any], bool]] = {
+    Permission.AUTHORITY_MANAGE: can_manage_register,
+    Permission.ACCOUNT_MANAGE: can_manage_register,
+    Permission.TOKEN_MANAGE: can_manage_token,
+    Permission.PROCESS_CREATE: can_write_owned,
+    Permission.PROCESS_UPDATE: can_write_owned,
+    Permission.MODEL_CREATE: can_write_owned,
+    Permission.REVISION_CREATE: can_write_owned,
+    Permission.REVISION_READ: can_read_revision,
+}
+
+_VISIBILITY: dict[Permission, Callable[[Actor, Any], bool]] = {
+    Permission.REVISION_READ: can_read_revision,
+    Permission.TOKEN_MANAGE: can_manage_token,
+}
+
+
+def is_allowed(actor: Actor, permission: Permission, obj: Any = None) -> bool:
+    if actor.kind is ActorKind.SYSTEM:
+        return True
+    if not actor.has_scope_for(permission):
+        return False
+    return _POLICY[permission](actor, obj)
+
+
+def require(actor: Actor, permission: Permission, obj: Any = None) -> None:
+    """Raise the right refusal unless ``actor`` may do ``permission`` to ``obj``."""
+    if is_allowed(actor, permission, obj):
+        return
+    visible = _VISIBILITY.get(permission)
+    if visible is not None and not visible(actor, obj):
+        raise NotFound("Dieses Objekt gibt es nicht oder es ist nicht öffentlich.")
+    if not actor.is_authenticated:
+        raise Unauthorized()
+    if not actor.has_scope_for(permission):
+        raise Forbidden(
+            f"Dem API-Token fehlt der Geltungsbereich '{SCOPE_FOR_PERMISSION[permission]}'."
+        )
+    raise Forbidden(_refusal_message(permission))
+
+
+def _refusal_message(permission: Permission) -> str:
+    if permission in {Permission.AUTHORITY_MANAGE, Permission.ACCOUNT_MANAGE}:
+        return "Nur Registeradministratorinnen und -administratoren dürfen das."
+    return "Nur Beitragende der besitzenden Behörde dürfen das ändern."
+
+
+# --- declarations on endpoints ----------------------------------------------------------------
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def public(view: View) -> View:
+    """Declare that an endpoint is open to everyone, logged in or not."""
+    setattr(view, ACCESS_ATTRIBUTE, PUBLIC)
+    return view
+
+
+def requires(*permissions: Permission) -> Callable[[View], View]:
+    """Declare an endpoint's permissions and refuse anonymous callers before any work is done.
+
+    The object-level decision stays in the service's ``require`` call.
+    """
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            from app.identity.auth import current_actor
+
+            if not current_actor().is_authenticated:
+                raise Unauthorized()
+            return view(*args, **kwargs)
+
+        setattr(guarded, ACCESS_ATTRIBUTE, tuple(permissions))
+        return guarded  # type: ignore[return-value]
+
+    return decorate
+
+
+def declared_access(view: Callable[..., Any]) -> object:
+    return getattr(view, ACCESS_ATTRIBUTE, None)
+
+
+def declare_public_endpoint(app: Any, endpoint: str) -> None:
+    """Mark a view that a library registered (static files, the OpenAPI document) as public."""
+    view = app.view_functions[endpoint]
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return view(*args, **kwargs)
+
+    app.view_functions[endpoint] = public(wrapper)

@@ -1,0 +1,153 @@
+"""Typed settings, read from ``MUSTERREGISTER_*`` environment variables.
+
+Strict by design: an unknown variable or override is an error (a typo must not silently fall back
+to a default), and a production instance refuses to start without a secret key. Only the explicit
+demo mode creates missing secrets by itself, in the instance folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENV_PREFIX = "MUSTERREGISTER_"
+MIB = 1024 * 1024
+
+
+class ConfigError(RuntimeError):
+    """The configuration is incomplete, insecure or contains unknown keys."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_path: Path = field(default_factory=lambda: Path.cwd() / "instance")
+    demo: bool = False
+    secret_key: str | None = None
+    database_url: str | None = None
+    base_url: str = "http://127.0.0.1:5000"
+    name: str = "Musterregister"
+    max_upload_bytes: int = 10 * MIB
+    response_cache: bool = True
+    seed_path: Path = field(
+        default_factory=lambda: Path(__file__).resolve().parent.parent / "seed" / "musterregister"
+    )
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.instance_path / 'musterregister.sqlite3'}"
+
+
+_PARSERS = {
+    "instance_path": Path,
+    "seed_path": Path,
+    "demo": lambda raw: _parse_bool("demo", raw),
+    "response_cache": lambda raw: _parse_bool("response_cache", raw),
+    "max_upload_bytes": lambda raw: _parse_positive_int("max_upload_bytes", raw),
+}
+_FIELD_NAMES = {f.name for f in dataclasses.fields(Settings)}
+_FILE_SUFFIX = "_file"
+
+
+def _parse_bool(name: str, raw: str | bool) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on", "ja"}:
+        return True
+    if value in {"0", "false", "no", "off", "nein", ""}:
+        return False
+    raise ConfigError(f"{ENV_PREFIX}{name.upper()}: '{raw}' ist kein Wahrheitswert (true/false).")
+
+
+def _parse_positive_int(name: str, raw: str | int) -> int:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{ENV_PREFIX}{name.upper()}: '{raw}' ist keine ganze Zahl.") from None
+    if value <= 0:
+        raise ConfigError(f"{ENV_PREFIX}{name.upper()}: muss größer als 0 sein.")
+    return value
+
+
+def _values_from_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for key, raw in environ.items():
+        if not key.startswith(ENV_PREFIX):
+            continue
+        name = key[len(ENV_PREFIX) :].lower()
+        if name.endswith(_FILE_SUFFIX) and name[: -len(_FILE_SUFFIX)] in _FIELD_NAMES:
+            name = name[: -len(_FILE_SUFFIX)]
+            raw = _read_secret_file(key, raw)
+        if name not in _FIELD_NAMES:
+            raise ConfigError(f"Unbekannte Einstellung {key}. Erlaubt sind: {_allowed_names()}.")
+        values[name] = raw
+    return values
+
+
+def _read_secret_file(key: str, path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"{key}: Datei {path} ist nicht lesbar ({exc.strerror}).") from None
+
+
+def _allowed_names() -> str:
+    return ", ".join(sorted(f"{ENV_PREFIX}{name.upper()}" for name in _FIELD_NAMES))
+
+
+def _parse(values: Mapping[str, object]) -> dict[str, object]:
+    unknown = set(values) - _FIELD_NAMES
+    if unknown:
+        raise ConfigError(f"Unbekannte Einstellung(en): {', '.join(sorted(unknown))}.")
+    return {
+        name: _PARSERS[name](raw) if name in _PARSERS and isinstance(raw, str) else raw
+        for name, raw in values.items()
+    }
+
+
+def load_settings(
+    overrides: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Settings from the environment, then ``overrides`` (used by tests and tools)."""
+    values: dict[str, object] = _parse(
+        _values_from_environment(os.environ if environ is None else environ)
+    )
+    values.update(_parse(dict(overrides or {})))
+    settings = Settings(**values)  # type: ignore[arg-type]
+    return _with_secret_key(settings)
+
+
+def _with_secret_key(settings: Settings) -> Settings:
+    if settings.secret_key:
+        if len(settings.secret_key) < 32 and not settings.demo:
+            raise ConfigError(f"{ENV_PREFIX}SECRET_KEY ist zu kurz: mindestens 32 Zeichen.")
+        return settings
+    if not settings.demo:
+        raise ConfigError(
+            f"{ENV_PREFIX}SECRET_KEY (oder {ENV_PREFIX}SECRET_KEY_FILE) fehlt. Für einen "
+            f"Probebetrieb ohne Geheimnisse: {ENV_PREFIX}DEMO=true."
+        )
+    return dataclasses.replace(settings, secret_key=_demo_secret_key(settings.instance_path))
+
+
+def _demo_secret_key(instance_path: Path) -> str:
+    """A random key kept in the instance folder so sessions survive a restart in demo mode."""
+    path = instance_path / "demo-secret-key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key)
+    return key
+
+
+def current_settings() -> Settings:
+    from flask import current_app
+
+    return current_app.extensions["musterregister.settings"]

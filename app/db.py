@@ -1,0 +1,188 @@
+"""Database foundation: declarative base, column types, engines and the session per request.
+
+Services receive a ``Session`` and never commit on their own; page views, API endpoints and CLI
+commands commit once per request or work item.
+
+On SQLite, writers take the database lock when their transaction begins (``BEGIN IMMEDIATE``).
+A deferred transaction that reads first and writes later would otherwise fail at once with
+"database is locked" whenever another writer got in between, no matter how long the busy timeout.
+Reading requests use plain ``BEGIN`` and, thanks to WAL, never wait for a writer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from flask import Flask, current_app, g, request
+from sqlalchemy import JSON, DateTime, Engine, Enum, MetaData, Uuid, create_engine, event
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on every backend (SQLite stores naive UTC text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: use timezone-aware UTC values")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+
+UUIDPrimaryKey = Annotated[uuid.UUID, mapped_column(primary_key=True, default=uuid.uuid4)]
+CreatedAt = Annotated[datetime, mapped_column(default=utcnow)]
+UpdatedAt = Annotated[datetime, mapped_column(default=utcnow, onupdate=utcnow)]
+
+
+def enum_column(enum_class: type[StrEnum], name: str) -> Enum:
+    """Enums stored as their values in a VARCHAR with a CHECK constraint (portable, migratable)."""
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), uuid.UUID: Uuid()}  # noqa: RUF012 (SQLAlchemy API)
+
+
+def import_all_models() -> None:
+    """Register every table on ``Base.metadata`` (for Alembic and tooling)."""
+    from app import cache as _cache  # noqa: F401
+    from app.audit import models as _audit  # noqa: F401
+    from app.catalog import models as _catalog  # noqa: F401
+    from app.identity import models as _identity  # noqa: F401
+    from app.library import models as _library  # noqa: F401
+
+
+def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(url: str, *, immediate: bool = False) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        _configure_sqlite(engine, immediate=immediate)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Database:
+    """Engines and session factories of one register instance."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self._write_engine = make_engine(url, immediate=True) if self.is_sqlite else self.engine
+        self._read_sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(bind=self._write_engine, expire_on_commit=False)
+        self._bound_connection: Connection | None = None
+
+    def session(self, *, write: bool = True) -> Session:
+        return (self._write_sessions if write else self._read_sessions)()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A write session that commits on success and rolls back on any error."""
+        with self.session(write=True) as session, session.begin():
+            yield session
+
+    def bind_to_connection(self, connection: Connection) -> None:
+        """Tests: run every session inside ``connection``'s outer transaction (savepoints)."""
+        factory = sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        self._read_sessions = self._write_sessions = factory
+        self._bound_connection = connection
+
+    def read_scalar(self, sql: str) -> Any:
+        """One value from a fixed query on a bare pooled DBAPI connection, without ORM overhead."""
+        if self._bound_connection is not None:
+            return self._bound_connection.exec_driver_sql(sql).scalar()
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql)
+            row = cursor.fetchone()
+            cursor.close()
+            return row[0] if row else None
+        finally:
+            connection.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        self._write_engine.dispose()
+
+
+def init_app(app: Flask, database: Database) -> None:
+    app.extensions["musterregister.db"] = database
+    app.teardown_appcontext(_close_request_session)
+
+
+def get_database(app: Flask | None = None) -> Database:
+    return (app or current_app).extensions["musterregister.db"]
+
+
+def request_session() -> Session:
+    """The session of the current request: a writer for unsafe methods, a reader otherwise."""
+    if "db_session" not in g:
+        g.db_session = get_database().session(write=request.method not in SAFE_METHODS)
+    return g.db_session
+
+
+def _close_request_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()

@@ -1,0 +1,192 @@
+"""Domain errors and their one outward shape.
+
+Services raise the exceptions below; they know nothing of HTTP frameworks. The handlers at the end
+turn them (and every werkzeug ``HTTPException``) into RFC 9457 ``application/problem+json`` for the
+API and into a German error page for the browser. Unexpected exceptions become a 500 problem whose
+detail never leaks internals.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, Response, g, json, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from app.validation_messages import translate
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "urn:musterregister:problem:"
+MACHINE_PATH_PREFIXES = ("/api/", "/federation/")
+
+log = logging.getLogger(__name__)
+
+GERMAN_TITLES = {
+    400: "Ungültige Anfrage",
+    401: "Anmeldung erforderlich",
+    403: "Keine Berechtigung",
+    404: "Nicht gefunden",
+    405: "Methode nicht erlaubt",
+    406: "Format nicht lieferbar",
+    409: "Konflikt",
+    412: "Veraltete Fassung",
+    413: "Inhalt zu groß",
+    415: "Medientyp nicht unterstützt",
+    422: "Ungültige Eingabe",
+    428: "Vorbedingung erforderlich",
+    429: "Zu viele Anfragen",
+    500: "Interner Fehler",
+    503: "Dienst nicht verfügbar",
+}
+
+
+class DomainError(Exception):
+    """An expected refusal with a German message; ``slug`` names the problem type."""
+
+    status = 400
+    slug = "bad-request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = dict(errors or {})
+        self.headers = dict(headers or {})
+
+
+class Unauthorized(DomainError):
+    status, slug = 401, "unauthorized"
+
+    def __init__(self, detail: str = "Für diese Aktion ist ein gültiges API-Token nötig.") -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="musterregister"'})
+
+
+class Forbidden(DomainError):
+    status, slug = 403, "forbidden"
+
+
+class NotFound(DomainError):
+    status, slug = 404, "not-found"
+
+
+class Conflict(DomainError):
+    status, slug = 409, "conflict"
+
+
+class PreconditionFailed(DomainError):
+    status, slug = 412, "stale-version"
+
+
+class PayloadTooLarge(DomainError):
+    status, slug = 413, "payload-too-large"
+
+
+class UnsupportedMediaType(DomainError):
+    status, slug = 415, "unsupported-media-type"
+
+
+class ValidationFailed(DomainError):
+    status, slug = 422, "validation-error"
+
+
+class PreconditionRequired(DomainError):
+    status, slug = 428, "precondition-required"
+
+
+def problem(
+    status: int,
+    *,
+    slug: str | None = None,
+    detail: str | None = None,
+    errors: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": f"{PROBLEM_TYPE_PREFIX}{slug}" if slug else "about:blank",
+        "title": GERMAN_TITLES.get(status) or HTTPStatus(status).phrase,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    body["instance"] = request.path
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def wants_problem_json() -> bool:
+    if request.path.startswith(MACHINE_PATH_PREFIXES):
+        return True
+    best = request.accept_mimetypes.best_match(
+        ["text/html", "application/json", PROBLEM_CONTENT_TYPE]
+    )
+    return best in {"application/json", PROBLEM_CONTENT_TYPE}
+
+
+def _render(body: dict[str, Any], headers: Mapping[str, str] | None = None) -> Response:
+    status = body["status"]
+    g.problem = body  # for the audit trail of refused writes
+    if wants_problem_json():
+        response = Response(json.dumps(body), status=status, mimetype=PROBLEM_CONTENT_TYPE)
+    else:
+        response = Response(render_template("error.html", problem=body), status=status)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def handle_domain_error(error: DomainError) -> Response:
+    body = problem(error.status, slug=error.slug, detail=error.detail, errors=error.errors)
+    return _render(body, error.headers)
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    if status == 422 and "messages" in data:  # webargs/marshmallow validation of the request
+        body = problem(
+            422,
+            slug=ValidationFailed.slug,
+            detail="Die Eingabe enthält Fehler; siehe 'errors'.",
+            errors=translate(_flatten_webargs_messages(data["messages"])),
+        )
+        return _render(body)
+    detail = _german_detail(error)
+    headers = {k: v for k, v in error.get_headers() if k.lower() in {"allow", "retry-after"}}
+    return _render(problem(status, detail=detail), headers)
+
+
+def handle_unexpected_error(error: Exception) -> Response:
+    log.exception("unexpected error while serving %s %s", request.method, request.path)
+    return _render(problem(500, detail="Ein unerwarteter Fehler ist aufgetreten."))
+
+
+def _flatten_webargs_messages(messages: Mapping[str, Any]) -> dict[str, Any]:
+    """webargs nests errors by location (``json``, ``query``); clients want field names."""
+    flattened: dict[str, Any] = {}
+    for location_errors in messages.values():
+        if isinstance(location_errors, Mapping):
+            flattened.update(location_errors)
+    return flattened
+
+
+def _german_detail(error: HTTPException) -> str | None:
+    return {
+        404: "Diese Adresse gibt es nicht.",
+        405: f"{request.method} ist hier nicht erlaubt.",
+        413: "Die Anfrage überschreitet die erlaubte Größe.",
+        415: "Dieser Medientyp wird hier nicht angenommen.",
+    }.get(error.code or 0)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected_error)

@@ -1,0 +1,100 @@
+"""Process models, their immutable revisions and the content-addressed bytes behind them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.catalog.models import Process
+from app.db import Base, CreatedAt, JSONDocument, UpdatedAt, UUIDPrimaryKey, enum_column
+from app.identity.models import Authority
+
+
+class RevisionStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    PUBLISHED = "published"
+    CHANGES_REQUESTED = "changes_requested"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    SUPERSEDED = "superseded"
+
+
+class Blob(Base):
+    """Bytes stored once per SHA-256, whatever number of revisions share them."""
+
+    __tablename__ = "blobs"
+    __table_args__ = (CheckConstraint("length(sha256) = 64", name="sha256_length"),)
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[CreatedAt]
+
+
+class ProcessModel(Base):
+    __tablename__ = "process_models"
+    __table_args__ = (
+        UniqueConstraint("authority_id", "external_ref"),
+        CheckConstraint("revision_count >= 0", name="revision_count_not_negative"),
+    )
+
+    id: Mapped[UUIDPrimaryKey]
+    process_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("processes.id"), index=True)
+    authority_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("authorities.id"), index=True)
+    external_ref: Mapped[str | None] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    revision_count: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
+
+    process: Mapped[Process] = relationship()
+    authority: Mapped[Authority] = relationship()
+    revisions: Mapped[list[Revision]] = relationship(
+        back_populates="model", order_by="Revision.number", foreign_keys="Revision.model_id"
+    )
+
+
+class Revision(Base):
+    """One immutable upload: the exact bytes, who sent them, and what was extracted."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (
+        UniqueConstraint("model_id", "number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+    )
+
+    id: Mapped[UUIDPrimaryKey]
+    model_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("process_models.id"), index=True)
+    number: Mapped[int]
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("revisions.id"))
+    blob_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), index=True)
+    size: Mapped[int]
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text)
+    author_account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("accounts.id"))
+    author_name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[RevisionStatus] = mapped_column(
+        enum_column(RevisionStatus, "revision_status"), default=RevisionStatus.DRAFT, index=True
+    )
+    extraction: Mapped[dict[str, object]] = mapped_column(JSONDocument, deferred=True)
+    created_at: Mapped[CreatedAt]
+    published_at: Mapped[datetime | None]
+
+    model: Mapped[ProcessModel] = relationship(back_populates="revisions", foreign_keys=[model_id])
+    parent: Mapped[Revision | None] = relationship(remote_side="Revision.id")
