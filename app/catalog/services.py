@@ -1,0 +1,439 @@
+"""Processes (Steckbriefe): listing, reading, creating, updating and their version history."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.audit.services import record
+from app.authz import Actor, Permission, require
+from app.catalog.models import (
+    DigitisationPotential,
+    OzgService,
+    Process,
+    ProcessKind,
+    ProcessLeikaKey,
+    ProcessVersion,
+)
+from app.db import utcnow
+from app.errors import NotFound, PreconditionFailed, ValidationFailed
+from app.fim.leika import covering_prefix
+from app.identity.models import Authority
+from app.pagination import Page
+from app.text import fold, folded_words
+
+SCALAR_FIELDS = (
+    "title",
+    "description",
+    "ozg_id",
+    "legal_bases",
+    "responsible_unit",
+    "trigger",
+    "result",
+    "required_documents",
+    "fees",
+    "cases_per_year",
+    "minutes_per_case",
+    "cycle_time_days",
+    "digitisation_potential",
+    "keywords",
+    "synonyms",
+)
+STECKBRIEF_FIELDS = (*SCALAR_FIELDS, "leika_keys", "maturity")
+SORTS = {
+    "title": (Process.sort_title.asc(),),
+    "-title": (Process.sort_title.desc(),),
+    "updated_at": (Process.updated_at.asc(),),
+    "-updated_at": (Process.updated_at.desc(),),
+}
+
+
+@dataclass(frozen=True)
+class ProcessFilter:
+    text: str | None = None
+    leika: str | None = None
+    ozg_id: str | None = None
+    authority_id: uuid.UUID | None = None
+    kind: ProcessKind | None = None
+    themenfeld: str | None = None
+    lebenslage: str | None = None
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def get_process(session: Session, process_id: uuid.UUID) -> Process:
+    process = session.get(
+        Process,
+        process_id,
+        options=[
+            joinedload(Process.authority),
+            joinedload(Process.ozg_service),
+            joinedload(Process.leika_key_rows),  # one query: a process has only a few keys
+        ],
+    )
+    if process is None:
+        raise NotFound("Diesen Registereintrag gibt es nicht.")
+    return process
+
+
+@dataclass(frozen=True)
+class AuthorityRef:
+    id: uuid.UUID
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ProcessSummary:
+    """One row of a process list: read straight from the columns, no ORM objects."""
+
+    id: uuid.UUID
+    kind: ProcessKind
+    title: str
+    leika_keys: list[str]
+    ozg_id: str | None
+    responsible_unit: str | None
+    authority: AuthorityRef
+    version: int
+    updated_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        """The shape of ``ProcessSummaryOut`` (a test holds the two together)."""
+        return {
+            "id": str(self.id),
+            "kind": self.kind.value,
+            "title": self.title,
+            "leika_keys": self.leika_keys,
+            "ozg_id": self.ozg_id,
+            "responsible_unit": self.responsible_unit,
+            "authority": {
+                "id": str(self.authority.id),
+                "slug": self.authority.slug,
+                "name": self.authority.name,
+            },
+            "version": self.version,
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+
+_SUMMARY_COLUMNS = (
+    Process.id,
+    Process.kind,
+    Process.title,
+    Process.ozg_id,
+    Process.responsible_unit,
+    Process.version,
+    Process.updated_at,
+    Authority.id,
+    Authority.slug,
+    Authority.name,
+)
+
+
+def list_processes(
+    session: Session,
+    filters: ProcessFilter,
+    *,
+    page: int = 1,
+    page_size: int = 20,
+    sort: str = "title",
+) -> Page[ProcessSummary]:
+    """One page of processes, stably sorted, with the number of all matches.
+
+    The process list is the register's busiest read, so it selects plain columns (three small
+    queries whatever the page size) instead of loading ORM objects with their relationships.
+    """
+    total = session.scalar(_filtered(select(func.count()).select_from(Process), filters)) or 0
+    statement = (
+        _filtered(
+            select(*_SUMMARY_COLUMNS).join(Authority, Authority.id == Process.authority_id), filters
+        )
+        .order_by(*SORTS[sort], Process.id)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    rows = session.execute(statement).all()
+    keys = _leika_keys_of(session, [row[0] for row in rows])
+    items = [
+        ProcessSummary(
+            id=row[0],
+            kind=row[1],
+            title=row[2],
+            leika_keys=keys.get(row[0], []),
+            ozg_id=row[3],
+            responsible_unit=row[4],
+            version=row[5],
+            updated_at=row[6],
+            authority=AuthorityRef(id=row[7], slug=row[8], name=row[9]),
+        )
+        for row in rows
+    ]
+    return Page(items=items, total=total, page=page, page_size=page_size)
+
+
+def _leika_keys_of(session: Session, process_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    keys: dict[uuid.UUID, list[str]] = {}
+    if process_ids:
+        rows = session.execute(
+            select(ProcessLeikaKey.process_id, ProcessLeikaKey.key)
+            .where(ProcessLeikaKey.process_id.in_(process_ids))
+            .order_by(ProcessLeikaKey.process_id, ProcessLeikaKey.position)
+        )
+        for process_id, key in rows:
+            keys.setdefault(process_id, []).append(key)
+    return keys
+
+
+def _filtered(statement: Select[Any], filters: ProcessFilter) -> Select[Any]:
+    for word in folded_words(filters.text).split():
+        statement = statement.where(Process.search_text.contains(word, autoescape=True))
+    if filters.leika:
+        prefix = covering_prefix(filters.leika)
+        keys = select(ProcessLeikaKey.process_id).where(ProcessLeikaKey.key.startswith(prefix))
+        statement = statement.where(Process.id.in_(keys))
+    if filters.ozg_id:
+        statement = statement.where(Process.ozg_id == filters.ozg_id)
+    if filters.authority_id:
+        statement = statement.where(Process.authority_id == filters.authority_id)
+    if filters.kind:
+        statement = statement.where(Process.kind == filters.kind)
+    if filters.themenfeld or filters.lebenslage:
+        statement = statement.join(Process.ozg_service)
+        if filters.themenfeld:
+            statement = statement.where(OzgService.themenfeld == filters.themenfeld)
+        if filters.lebenslage:
+            statement = statement.where(OzgService.lebenslage == filters.lebenslage)
+    return statement
+
+
+def list_versions(session: Session, process: Process) -> list[ProcessVersion]:
+    return list(
+        session.scalars(
+            select(ProcessVersion)
+            .where(ProcessVersion.process_id == process.id)
+            .order_by(ProcessVersion.version.desc())
+        )
+    )
+
+
+def get_version(session: Session, process: Process, number: int) -> ProcessVersion:
+    version = session.scalar(
+        select(ProcessVersion).where(
+            ProcessVersion.process_id == process.id, ProcessVersion.version == number
+        )
+    )
+    if version is None:
+        raise NotFound(f"Fassung {number} dieses Registereintrags gibt es nicht.")
+    return version
+
+
+@dataclass(frozen=True)
+class CatalogueGroup:
+    themenfeld: str
+    lebenslagen: list[tuple[str, int]]
+
+    @property
+    def total(self) -> int:
+        return sum(count for _, count in self.lebenslagen)
+
+
+def catalogue_overview(session: Session) -> list[CatalogueGroup]:
+    """Themenfelder with their Lebenslagen and how many processes each holds."""
+    rows = session.execute(
+        select(OzgService.themenfeld, OzgService.lebenslage, func.count(Process.id))
+        .join(Process, Process.ozg_id == OzgService.ozg_id)
+        .group_by(OzgService.themenfeld, OzgService.lebenslage)
+        .order_by(OzgService.themenfeld, OzgService.lebenslage)
+    ).all()
+    groups: dict[str, list[tuple[str, int]]] = {}
+    for themenfeld, lebenslage, count in rows:
+        groups.setdefault(themenfeld, []).append((lebenslage, count))
+    return [CatalogueGroup(themenfeld, lebenslagen) for themenfeld, lebenslagen in groups.items()]
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def snapshot(process: Process) -> dict[str, Any]:
+    """The Steckbrief as plain JSON data, as versions and audit events keep it."""
+    data: dict[str, Any] = {name: getattr(process, name) for name in SCALAR_FIELDS}
+    if data["digitisation_potential"] is not None:
+        data["digitisation_potential"] = DigitisationPotential(data["digitisation_potential"]).value
+    data["leika_keys"] = process.leika_keys
+    data["maturity"] = process.maturity
+    return data
+
+
+def create_process(
+    session: Session,
+    actor: Actor,
+    authority: Authority,
+    data: Mapping[str, Any],
+    *,
+    external_ref: str | None = None,
+    message: str | None = None,
+) -> Process:
+    require(actor, Permission.PROCESS_CREATE, _Owned(authority.id))
+    kind = ProcessKind.CATALOGUE if authority.is_register else ProcessKind.AUTHORITY
+    process = Process(
+        id=uuid.uuid4(),
+        authority_id=authority.id,
+        authority=authority,
+        kind=kind,
+        external_ref=external_ref,
+        version=1,
+    )
+    with session.no_autoflush:  # no flush needed: the id is ours, inserts are batched at commit
+        _apply(session, process, data)
+    session.add(process)
+    after = snapshot(process)
+    _add_version(session, actor, process, after, message or "Angelegt")
+    record(
+        session,
+        actor,
+        "process.created",
+        object_type="process",
+        object_id=process.id,
+        authority_id=authority.id,
+        after=after,
+    )
+    return process
+
+
+def update_process(
+    session: Session,
+    actor: Actor,
+    process: Process,
+    changes: Mapping[str, Any],
+    *,
+    expected_version: int | None,
+    message: str | None = None,
+) -> bool:
+    """Apply ``changes`` if ``expected_version`` is still current; returns whether anything changed."""
+    require(actor, Permission.PROCESS_UPDATE, process)
+    session.flush()  # a process created in this transaction must exist before it can change
+    if expected_version is not None and expected_version != process.version:
+        raise _stale(process.version)
+    with session.no_autoflush:  # one UPDATE only, so the version counts up by exactly one
+        before = snapshot(process)
+        _apply(session, process, changes)
+        after = snapshot(process)
+        if after == before:
+            return False
+        process.updated_at = utcnow()  # touches the row even if only LeiKa keys changed
+    try:
+        session.flush()
+    except StaleDataError:
+        raise _stale(None) from None
+    _add_version(session, actor, process, after, message)
+    changed = [name for name in STECKBRIEF_FIELDS if before[name] != after[name]]
+    record(
+        session,
+        actor,
+        "process.updated",
+        object_type="process",
+        object_id=process.id,
+        authority_id=process.authority_id,
+        before={name: before[name] for name in changed},
+        after={name: after[name] for name in changed},
+        details={"version": process.version},
+    )
+    return True
+
+
+@dataclass(frozen=True)
+class _Owned:
+    authority_id: uuid.UUID
+
+
+def _stale(current: int | None) -> PreconditionFailed:
+    suffix = f" (aktuell ist Fassung {current})" if current is not None else ""
+    return PreconditionFailed(
+        f"Der Registereintrag wurde inzwischen geändert{suffix}. Bitte neu laden und erneut speichern."
+    )
+
+
+def _add_version(
+    session: Session, actor: Actor, process: Process, data: dict[str, Any], message: str | None
+) -> None:
+    session.add(
+        ProcessVersion(
+            process_id=process.id,
+            version=process.version,
+            data=data,
+            author_account_id=actor.account_id,
+            author_name=actor.name,
+            message=message,
+        )
+    )
+
+
+def _apply(session: Session, process: Process, data: Mapping[str, Any]) -> None:
+    if "ozg_id" in data:
+        # set key and relationship together: snapshots read the key before any flush
+        ozg_id = data["ozg_id"]
+        process.ozg_service = _ozg_service(session, ozg_id) if ozg_id is not None else None
+        process.ozg_id = ozg_id
+    for name in SCALAR_FIELDS:
+        if name in data and name != "ozg_id":
+            setattr(process, name, data[name])
+    if "leika_keys" in data:
+        _set_leika_keys(process, data["leika_keys"])
+    for dimension, stage in (data.get("maturity") or {}).items():
+        setattr(process, f"maturity_{dimension}", stage)
+    process.sort_title = fold(process.title)
+    process.search_text = _search_text(process)
+
+
+def _ozg_service(session: Session, ozg_id: str) -> OzgService:
+    service = session.get(OzgService, ozg_id)
+    if service is None:
+        raise ValidationFailed(
+            "Unbekannte OZG-Leistung.",
+            errors={"ozg_id": [f"Die OZG-Leistung {ozg_id} gibt es nicht."]},
+        )
+    return service
+
+
+def _set_leika_keys(process: Process, keys: Sequence[str]) -> None:
+    existing = {row.key: row for row in process.leika_key_rows}
+    rows = []
+    for position, key in enumerate(dict.fromkeys(keys)):
+        row = existing.get(key) or ProcessLeikaKey(key=key)
+        row.position = position
+        rows.append(row)
+    process.leika_key_rows = rows
+
+
+def _search_text(process: Process) -> str:
+    ozg_name = process.ozg_service.name if process.ozg_service else None
+    return folded_words(
+        process.title,
+        process.description,
+        process.responsible_unit,
+        ozg_name,
+        " ".join(process.keywords or ()),
+        " ".join(process.synonyms or ()),
+        " ".join(process.leika_keys),
+    )
+
+
+def themenfelder(session: Session) -> list[str]:
+    return list(
+        session.scalars(select(OzgService.themenfeld).distinct().order_by(OzgService.themenfeld))
+    )
+
+
+def lebenslagen(session: Session, themenfeld: str | None = None) -> list[str]:
+    statement = select(OzgService.lebenslage).distinct().order_by(OzgService.lebenslage)
+    if themenfeld:
+        statement = statement.where(OzgService.themenfeld == themenfeld)
+    return list(session.scalars(statement))

@@ -1,0 +1,308 @@
+"""The ``musterregister`` command: run, migrate, seed and administer an instance."""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import click
+from flask.cli import AppGroup, FlaskGroup
+
+from app import create_app, migrate
+from app.authz import TokenScope, system_actor
+from app.config import ConfigError, current_settings
+from app.db import get_database
+from app.errors import DomainError
+from app.identity import services as identity
+from app.identity.models import GERMAN_STATES, ApiToken, AuthorityKind, Role
+
+
+def _create_app() -> Any:
+    try:
+        return create_app()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, load_dotenv=False, add_version_option=False)
+def main() -> None:
+    """Musterregister – Register für Prozessmodelle der öffentlichen Verwaltung."""
+
+
+def _database_url() -> str:
+    return current_settings().effective_database_url
+
+
+def _cli_actor() -> Any:
+    return system_actor(f"Kommandozeile ({os.environ.get('USER', 'unbekannt')})")
+
+
+def _run(work: Any) -> Any:
+    """Run ``work(session)`` in one transaction; domain refusals become a clean CLI error."""
+    try:
+        with get_database().transaction() as session:
+            return work(session)
+    except DomainError as error:
+        raise click.ClickException(f"{error.detail} {error.errors or ''}".strip()) from None
+
+
+# --- db ----------------------------------------------------------------------------------------
+
+db = AppGroup("db", help="Datenbankschema verwalten (Alembic).")
+main.add_command(db)
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Schema auf REVISION bringen (Standard: neuester Stand)."""
+    migrate.upgrade(_database_url(), revision)
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Schema auf REVISION zurücksetzen ('base' löscht alle Tabellen)."""
+    migrate.downgrade(_database_url(), revision)
+
+
+@db.command("check")
+def db_check() -> None:
+    """Prüfen, ob Modelle und Migrationen übereinstimmen."""
+    migrate.check(_database_url())
+
+
+@db.command("current")
+def db_current() -> None:
+    """Aktuellen Schemastand zeigen."""
+    migrate.current(_database_url())
+
+
+# --- seed --------------------------------------------------------------------------------------
+
+
+def _progress(items: Iterable[Any], length: int, label: str) -> Iterator[Any]:
+    with click.progressbar(items, length=length, label=label, file=sys.stderr) as bar:
+        yield from bar
+
+
+@main.command("seed")
+@click.option(
+    "--demo-accounts/--no-demo-accounts",
+    default=None,
+    help="Demo-Konten anlegen (Standard: nur im Demo-Modus).",
+)
+def seed_command(demo_accounts: bool | None) -> None:
+    """Seed-Register laden: Behörden, LeiKa-Katalog, Musterprozesse. Mehrfach ausführbar."""
+    from app.seed import load_seed
+
+    settings = current_settings()
+    if not migrate.is_up_to_date(settings.effective_database_url):
+        raise click.ClickException(
+            "Das Datenbankschema ist nicht aktuell: zuerst 'musterregister db upgrade'."
+        )
+    report = load_seed(
+        get_database(),
+        settings.seed_path,
+        max_bytes=settings.max_upload_bytes,
+        demo_accounts=settings.demo if demo_accounts is None else demo_accounts,
+        progress=_progress,
+    )
+    for label, bucket in (("neu", report.created), ("aktualisiert", report.updated)):
+        for kind, count in sorted(bucket.items()):
+            click.echo(f"{label}: {count} {kind}")
+    for note in report.skipped:
+        click.echo(f"übersprungen: {note}")
+    if not report.changed_anything:
+        click.echo("Seed-Register ist bereits vollständig geladen; nichts geändert.")
+
+
+# --- authorities, accounts, tokens -------------------------------------------------------------
+
+authorities = AppGroup("authorities", help="Behörden verwalten.")
+main.add_command(authorities)
+
+
+@authorities.command("list")
+@click.option("--suche", "text", help="Teil des Namens oder Kürzels.")
+def authorities_list(text: str | None) -> None:
+    """Behörden auflisten."""
+
+    def work(session: Any) -> None:
+        page = identity.list_authorities(session, text=text, page=1, page_size=1000)
+        for authority in page.items:
+            click.echo(
+                f"{authority.slug:40} {authority.kind.value:9} {authority.state or '--':3} {authority.name}"
+            )
+        click.echo(f"{page.total} Behörden")
+
+    _run(work)
+
+
+@authorities.command("create")
+@click.option("--slug", required=True, help="Kurzname in Adressen, z. B. 'hamm'.")
+@click.option("--name", required=True)
+@click.option("--kind", type=click.Choice([kind.value for kind in AuthorityKind]), required=True)
+@click.option("--state", type=click.Choice(sorted(GERMAN_STATES)), help="Land (ISO-Kürzel).")
+@click.option("--ars", help="Amtlicher Regionalschlüssel, 12 Ziffern.")
+@click.option("--website")
+def authorities_create(
+    slug: str, name: str, kind: str, state: str | None, ars: str | None, website: str | None
+) -> None:
+    """Behörde anlegen."""
+    if ars is not None and not (ars.isdigit() and len(ars) == 12):
+        raise click.BadParameter("12 Ziffern erwartet.", param_hint="--ars")
+    data = identity.AuthorityData(
+        slug=slug, name=name, kind=AuthorityKind(kind), state=state, ars=ars, website=website
+    )
+    authority = _run(lambda session: identity.create_authority(session, _cli_actor(), data))
+    click.echo(f"Behörde angelegt: {authority.slug} ({authority.id})")
+
+
+accounts = AppGroup("accounts", help="Konten verwalten (lokale Konten, z. B. für API-Zugriffe).")
+main.add_command(accounts)
+
+
+@accounts.command("create")
+@click.option("--authority", "authority_key", required=True, help="Kürzel oder ID der Behörde.")
+@click.option("--name", required=True, help="Anzeigename.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    type=click.Choice([role.value for role in Role]),
+    required=True,
+)
+@click.option("--subject", help="Kennung des lokalen Kontos (Standard: zufällig).")
+@click.option("--email")
+def accounts_create(
+    authority_key: str, name: str, roles: tuple[str, ...], subject: str | None, email: str | None
+) -> None:
+    """Lokales Konto anlegen."""
+
+    def work(session: Any) -> Any:
+        authority = identity.get_authority(session, authority_key)
+        return identity.create_account(
+            session,
+            _cli_actor(),
+            authority,
+            display_name=name,
+            roles=[Role(r) for r in roles],
+            subject=subject,
+            email=email,
+        )
+
+    account = _run(work)
+    click.echo(f"Konto angelegt: {account.subject} ({account.id})")
+
+
+@accounts.command("list")
+@click.option("--authority", "authority_key", required=True, help="Kürzel oder ID der Behörde.")
+def accounts_list(authority_key: str) -> None:
+    """Konten einer Behörde auflisten."""
+
+    def work(session: Any) -> None:
+        authority = identity.get_authority(session, authority_key)
+        for account in identity.list_accounts(session, authority):
+            click.echo(f"{account.subject:36} {','.join(account.roles):40} {account.display_name}")
+
+    _run(work)
+
+
+tokens = AppGroup("tokens", help="Persönliche API-Tokens verwalten.")
+main.add_command(tokens)
+
+
+@tokens.command("create")
+@click.option("--account", "account_key", required=True, help="Kennung oder ID des Kontos.")
+@click.option("--name", required=True, help="Wofür das Token ist.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice([scope.value for scope in TokenScope]),
+    help="Geltungsbereich; mehrfach möglich (Standard: alle).",
+)
+@click.option("--days", default=90, show_default=True, type=int, help="Gültigkeit in Tagen.")
+def tokens_create(account_key: str, name: str, scopes: tuple[str, ...], days: int) -> None:
+    """Token anlegen. Es wird genau einmal angezeigt."""
+
+    def work(session: Any) -> tuple[ApiToken, str]:
+        account = identity.find_account(session, account_key)
+        chosen = [TokenScope(scope) for scope in scopes] or list(TokenScope)
+        return identity.create_token(
+            session, _cli_actor(), account, name=name, scopes=chosen, days=days
+        )
+
+    token, raw = _run(work)
+    click.echo(
+        f"Token {token.id} gültig bis {token.expires_at:%Y-%m-%d}, Bereiche: {', '.join(token.scopes)}",
+        err=True,
+    )
+    click.echo("Das Token wird nur jetzt angezeigt:", err=True)
+    click.echo(raw)
+
+
+@tokens.command("list")
+@click.option("--account", "account_key", required=True, help="Kennung oder ID des Kontos.")
+def tokens_list(account_key: str) -> None:
+    """Tokens eines Kontos (ohne Geheimnis)."""
+
+    def work(session: Any) -> None:
+        for token in identity.list_tokens(session, identity.find_account(session, account_key)):
+            state = (
+                "widerrufen"
+                if token.revoked_at
+                else ("aktiv" if token.is_active() else "abgelaufen")
+            )
+            click.echo(
+                f"{token.id} {token.token_prefix}… {state:10} bis {token.expires_at:%Y-%m-%d} {token.name}"
+            )
+
+    _run(work)
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=click.UUID)
+def tokens_revoke(token_id: uuid.UUID) -> None:
+    """Token widerrufen."""
+
+    def work(session: Any) -> None:
+        token = session.get(ApiToken, token_id)
+        if token is None:
+            raise click.ClickException(f"Das Token {token_id} gibt es nicht.")
+        identity.revoke_token(session, _cli_actor(), token)
+
+    _run(work)
+    click.echo(f"Token {token_id} widerrufen.")
+
+
+# --- serve -------------------------------------------------------------------------------------
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=None, type=int, help="Prozesse (Standard: einer je CPU-Kern).")
+@click.option(
+    "--threads", default=8, show_default=True, type=int, help="Threads je Prozess (1: sync-Worker)."
+)
+@click.option("--timeout", default=60, show_default=True, type=int, help="Sekunden je Anfrage.")
+def serve(host: str, port: int, workers: int | None, threads: int, timeout: int) -> None:
+    """Register mit gunicorn ausliefern."""
+    from app.server import run_gunicorn
+
+    run_gunicorn(
+        host=host,
+        port=port,
+        workers=workers or os.cpu_count() or 1,
+        threads=threads,
+        timeout=timeout,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,277 @@
+"""Process models and their revisions."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from app.audit.services import record
+from app.authz import Actor, Permission, is_allowed, require
+from app.bpmn import BpmnError, extract, parse_bpmn
+from app.catalog.models import Process, ProcessKind
+from app.db import utcnow
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.identity.models import Authority
+from app.library.models import Blob, ProcessModel, Revision, RevisionStatus
+from app.text import slugify
+
+BPMN_MEDIA_TYPE = "application/xml"
+
+
+@dataclass(frozen=True)
+class Upload:
+    data: bytes
+    filename: str | None = None
+
+
+# --- content-addressed storage -----------------------------------------------------------------
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def store_blob(session: Session, data: bytes) -> str:
+    """Keep ``data`` once under its SHA-256, however many revisions or uploads share it."""
+    digest = sha256_hex(data)
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(Blob)
+        .values(sha256=digest, size=len(data), data=data, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["sha256"])
+    )
+    return digest
+
+
+def read_blob(session: Session, digest: str) -> bytes:
+    data = session.scalar(select(Blob.data).where(Blob.sha256 == digest))
+    if data is None:
+        raise NotFound("Diesen Inhalt gibt es nicht.")
+    return data
+
+
+# --- models ------------------------------------------------------------------------------------
+
+
+def get_model(session: Session, model_id: uuid.UUID) -> ProcessModel:
+    model = session.get(ProcessModel, model_id)
+    if model is None:
+        raise NotFound("Dieses Prozessmodell gibt es nicht.")
+    return model
+
+
+def list_models(session: Session, process: Process) -> list[ProcessModel]:
+    return list(
+        session.scalars(
+            select(ProcessModel)
+            .where(ProcessModel.process_id == process.id)
+            .order_by(ProcessModel.created_at, ProcessModel.id)
+        )
+    )
+
+
+def create_model(
+    session: Session,
+    actor: Actor,
+    process: Process,
+    *,
+    title: str,
+    description: str | None = None,
+    external_ref: str | None = None,
+) -> ProcessModel:
+    """A new, empty model owned by the actor's authority, which must own the process too."""
+    require(actor, Permission.MODEL_CREATE, process)
+    model = ProcessModel(
+        process_id=process.id,
+        authority_id=process.authority_id,
+        external_ref=external_ref,
+        title=title,
+        description=description,
+        created_by_id=actor.account_id,
+        revision_count=0,
+    )
+    session.add(model)
+    session.flush()
+    record(
+        session,
+        actor,
+        "model.created",
+        object_type="process_model",
+        object_id=model.id,
+        authority_id=model.authority_id,
+        after={"title": title, "description": description, "process": str(process.id)},
+    )
+    return model
+
+
+# --- revisions ---------------------------------------------------------------------------------
+
+
+def add_revision(
+    session: Session,
+    actor: Actor,
+    model: ProcessModel,
+    upload: Upload,
+    *,
+    message: str | None,
+    max_bytes: int,
+    parent_number: int | None = None,
+    status: RevisionStatus = RevisionStatus.DRAFT,
+) -> Revision:
+    """Check, store and record one uploaded BPMN file as the model's next revision.
+
+    ``parent_number`` says which revision the upload was based on; if another revision was added
+    in between, the upload is refused with a conflict instead of silently overwriting it.
+    """
+    require(actor, Permission.REVISION_CREATE, model)
+    try:
+        extraction = extract(parse_bpmn(upload.data, max_bytes=max_bytes))
+    except BpmnError as error:
+        raise ValidationFailed(error.message, errors={"file": [error.as_dict()]}) from None
+    number = _next_revision_number(session, model)
+    parent = _parent_revision(session, model, number, parent_number)
+    revision = Revision(
+        model_id=model.id,
+        number=number,
+        parent_id=parent.id if parent else None,
+        blob_sha256=store_blob(session, upload.data),
+        size=len(upload.data),
+        filename=_filename(upload, model),
+        media_type=BPMN_MEDIA_TYPE,
+        message=(message or "").strip() or f"Revision {number}",
+        author_account_id=actor.account_id,
+        author_name=actor.name,
+        status=status,
+        published_at=utcnow() if status is RevisionStatus.PUBLISHED else None,
+        extraction=extraction,
+    )
+    session.add(revision)
+    session.flush()
+    record(
+        session,
+        actor,
+        "revision.created",
+        object_type="revision",
+        object_id=revision.id,
+        authority_id=model.authority_id,
+        after={
+            "model": str(model.id),
+            "number": number,
+            "sha256": revision.blob_sha256,
+            "status": revision.status.value,
+            "message": revision.message,
+        },
+    )
+    return revision
+
+
+def _next_revision_number(session: Session, model: ProcessModel) -> int:
+    """Count up atomically; the row lock also serialises concurrent uploads to one model."""
+    number = session.scalar(
+        update(ProcessModel)
+        .where(ProcessModel.id == model.id)
+        .values(revision_count=ProcessModel.revision_count + 1, updated_at=utcnow())
+        .returning(ProcessModel.revision_count)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(model, ["revision_count", "updated_at"])
+    return int(number or 0)
+
+
+def _parent_revision(
+    session: Session, model: ProcessModel, number: int, parent_number: int | None
+) -> Revision | None:
+    latest_number = number - 1
+    if parent_number is not None and parent_number != latest_number:
+        raise Conflict(
+            f"Die Revision beruht auf Revision {parent_number}, inzwischen gibt es aber Revision "
+            f"{latest_number}. Bitte die neueste Fassung laden und die Änderungen dort einarbeiten."
+        )
+    if latest_number < 1:
+        return None
+    return _revision_by_number(session, model, latest_number)
+
+
+def _filename(upload: Upload, model: ProcessModel) -> str:
+    """A safe download name: the uploaded name's stem (or the model title) as a slug."""
+    source = upload.filename.rsplit(".", 1)[0] if upload.filename else model.title
+    return f"{slugify(source)}.bpmn"
+
+
+def _revision_by_number(session: Session, model: ProcessModel, number: int) -> Revision | None:
+    return session.scalar(
+        select(Revision).where(Revision.model_id == model.id, Revision.number == number)
+    )
+
+
+def get_revision(session: Session, actor: Actor, model: ProcessModel, number: int) -> Revision:
+    revision = _revision_by_number(session, model, number)
+    if revision is None or not is_allowed(actor, Permission.REVISION_READ, revision):
+        raise NotFound(
+            f"Revision {number} dieses Modells gibt es nicht oder sie ist nicht öffentlich."
+        )
+    return revision
+
+
+def list_revisions(session: Session, actor: Actor, model: ProcessModel) -> list[Revision]:
+    """The revisions the actor may see, newest first."""
+    revisions = session.scalars(
+        select(Revision).where(Revision.model_id == model.id).order_by(Revision.number.desc())
+    )
+    return [
+        revision for revision in revisions if is_allowed(actor, Permission.REVISION_READ, revision)
+    ]
+
+
+def latest_visible_revision(session: Session, actor: Actor, model: ProcessModel) -> Revision | None:
+    revisions = list_revisions(session, actor, model)
+    return revisions[0] if revisions else None
+
+
+# --- figures for pages -------------------------------------------------------------------------
+
+
+def model_counts(session: Session, process_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """How many models each of the given processes has."""
+    if not process_ids:
+        return {}
+    rows = session.execute(
+        select(ProcessModel.process_id, func.count(ProcessModel.id))
+        .where(ProcessModel.process_id.in_(process_ids))
+        .group_by(ProcessModel.process_id)
+    )
+    return {process_id: count for process_id, count in rows}
+
+
+def processes_with_published_models(session: Session, kind: ProcessKind) -> list[Process]:
+    published = (
+        select(ProcessModel.process_id)
+        .join(Revision, Revision.model_id == ProcessModel.id)
+        .where(Revision.status == RevisionStatus.PUBLISHED)
+    )
+    return list(
+        session.scalars(
+            select(Process)
+            .where(Process.kind == kind, Process.id.in_(published))
+            .order_by(Process.title, Process.id)
+        )
+    )
+
+
+def register_figures(session: Session) -> dict[str, int]:
+    def count(statement: Any) -> int:
+        return session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+
+    return {
+        "processes": count(select(Process.id)),
+        "authorities": count(select(Authority.id)),
+        "models": count(select(ProcessModel.id)),
+        "published": count(select(Revision.id).where(Revision.status == RevisionStatus.PUBLISHED)),
+    }
