@@ -1,0 +1,11 @@
+// Swagger UI for the register's OpenAPI document, served from our own static files.
+(function () {
+  'use strict';
+  var container = document.getElementById('swagger-ui');
+  window.ui = SwaggerUIBundle({
+    url: container.dataset.specUrl,
+    domNode: container,
+    deepLinking: true,
+    presets: [SwaggerUIBundle.presets.apis],
+  });
+})();
