@@ -1,0 +1,101 @@
+"""The response cache: served only while the register's generation is unchanged."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from app import create_app
+from app.cache import ResponseCache, _Entry, current_generation, response_cache
+from app.catalog import services as catalog
+from app.identity.models import Role
+from tests.conftest import TEST_SECRET
+from tests.factories import SYSTEM, make_authority, make_member, make_process
+
+
+@pytest.fixture()
+def cache(app, database):
+    return response_cache(app)
+
+
+def test_a_repeated_read_comes_from_the_cache(client, cache):
+    first = client.get("/api/v1/processes?page_size=5")
+    hits = cache.hits
+    second = client.get("/api/v1/processes?page_size=5")
+    assert cache.hits == hits + 1
+    assert (
+        second.data == first.data
+        and second.headers["Content-Type"] == first.headers["Content-Type"]
+    )
+
+
+def test_a_committed_change_is_visible_at_once(client, session, cache):
+    authority = make_authority(session)
+    member = make_member(session, authority, Role.CONTRIBUTOR)
+    session.commit()
+    before = client.get("/api/v1/processes?q=Generationstest").get_json()["total"]
+    created = client.post(
+        "/api/v1/processes", json={"title": "Generationstest"}, headers=member.headers
+    )
+    assert client.get("/api/v1/processes?q=Generationstest").get_json()["total"] == before + 1
+    url = f"/api/v1/processes/{created.get_json()['id']}"
+    assert client.get(url).get_json()["fees"] is None
+    client.patch(url, json={"fees": "5 €"}, headers={**member.headers, "If-Match": '"1"'})
+    response = client.get(url)
+    assert response.get_json()["fees"] == "5 €" and response.headers["ETag"] == '"2"'
+
+
+def test_every_commit_of_content_changes_the_generation(database, session):
+    start = current_generation(database)
+    process = make_process(session, make_authority(session))
+    session.commit()
+    after_create = current_generation(database)
+    catalog.update_process(session, SYSTEM, process, {"fees": "x"}, expected_version=1)
+    session.commit()
+    assert len({start, after_create, current_generation(database)}) == 3
+
+
+def test_rollbacks_and_token_use_keep_the_generation(client, database, session):
+    member = make_member(session, make_authority(session), Role.CONTRIBUTOR)
+    session.commit()
+    start = current_generation(database)
+    with pytest.raises(RuntimeError), database.transaction() as other:
+        make_process(other, make_authority(other))
+        other.flush()
+        raise RuntimeError("abgebrochen")
+    client.get("/api/v1/processes", headers=member.headers)  # records the token's last use
+    assert current_generation(database) == start
+
+
+def test_errors_are_not_cached(client, cache):
+    url = f"/api/v1/processes/{uuid.uuid4()}"
+    assert client.get(url).status_code == 404
+    misses = cache.misses
+    assert client.get(url).status_code == 404
+    assert cache.misses == misses + 1
+
+
+def test_least_recently_used_entries_go_first():
+    cache = ResponseCache(max_entries=2, max_bytes=10)
+    for key in ("a", "b"):
+        cache.put(key, _Entry(1, 200, (), b"1234"))
+    assert cache.get("a", 1) is not None  # "b" is now the oldest
+    cache.put("c", _Entry(1, 200, (), b"1234"))
+    assert cache.get("b", 1) is None and cache.get("a", 1) and cache.get("c", 1)
+    cache.put("d", _Entry(1, 200, (), b"123456789"))  # too many bytes: all older entries go
+    assert cache.get("a", 1) is None and cache.get("c", 1) is None and cache.get("d", 1)
+    assert cache.get("d", 2) is None  # another generation
+
+
+def test_the_cache_can_be_switched_off(tmp_path, database_url):
+    app = create_app(
+        {
+            "instance_path": tmp_path,
+            "database_url": database_url,
+            "secret_key": TEST_SECRET,
+            "response_cache": False,
+        }
+    )
+    assert response_cache(app) is None
+    assert app.test_client().get("/api/v1/processes?page_size=1").status_code == 200
