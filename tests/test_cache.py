@@ -9,6 +9,7 @@ import pytest
 from app import create_app
 from app.cache import ResponseCache, _Entry, current_generation, response_cache
 from app.catalog import services as catalog
+from app.db import get_database
 from app.identity.models import Role
 from tests.conftest import TEST_SECRET
 from tests.factories import SYSTEM, make_authority, make_member, make_process
@@ -97,5 +98,8 @@ def test_the_cache_can_be_switched_off(tmp_path, database_url):
             "response_cache": False,
         }
     )
-    assert response_cache(app) is None
-    assert app.test_client().get("/api/v1/processes?page_size=1").status_code == 200
+    try:
+        assert response_cache(app) is None
+        assert app.test_client().get("/api/v1/processes?page_size=1").status_code == 200
+    finally:
+        get_database(app).dispose()

@@ -180,9 +180,8 @@ def test_seed_refuses_to_run_on_an_unmigrated_database(tmp_path):
     env = {"MUSTERREGISTER_DEMO": "1", "MUSTERREGISTER_INSTANCE_PATH": str(tmp_path)}
     result = CliRunner().invoke(main, ["seed"], env=env)
     assert result.exit_code != 0 and "db upgrade" in result.output
-    assert (
-        sa.inspect(
-            sa.create_engine(f"sqlite:///{tmp_path / 'musterregister.sqlite3'}")
-        ).get_table_names()
-        == []
-    )
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'musterregister.sqlite3'}")
+    try:
+        assert sa.inspect(engine).get_table_names() == []
+    finally:
+        engine.dispose()
