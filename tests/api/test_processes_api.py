@@ -327,3 +327,11 @@ def test_fast_list_serialisation_matches_the_documented_schema(client, session, 
     assert len(items) == 4
     for item in items:
         assert item == ProcessSummaryOut().dump(get_process(session, uuid.UUID(item["id"])))
+
+
+def test_unknown_version_is_a_404(client, contributor):
+    process_id = create(client, contributor).get_json()["id"]
+    response = client.get(f"/api/v1/processes/{process_id}/versions/9")
+    assert response.status_code == 404
+    assert "Fassung 9" in response.get_json()["detail"]
+    assert client.get(f"/api/v1/processes/{uuid.uuid4()}/versions").status_code == 404
