@@ -34,6 +34,8 @@ NAMING_CONVENTION = {
 }
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+POOL_SIZE = 10
+POOL_OVERFLOW = 20
 
 
 def utcnow() -> datetime:
@@ -111,11 +113,15 @@ def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
 
 
 def make_engine(url: str, *, immediate: bool = False) -> Engine:
+    # Keep as many connections as a worker has threads (8 by default), so that connections are
+    # reused instead of being opened and closed again under load.
+    pool = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        timeout = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        engine = create_engine(url, connect_args=timeout, **(pool if ":memory:" not in url else {}))
         _configure_sqlite(engine, immediate=immediate)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 class Database:

@@ -115,7 +115,7 @@ def measure(
     base = server.start()
     try:
         paths = sample_paths(base)
-        for kind, seconds_warm in (("list", 3), ("detail", 6)):  # every URL reaches every worker
+        for kind, seconds_warm in (("list", 5), ("detail", 15)):  # every URL reaches every worker
             run_wrk(kind, base, paths[kind], seconds_warm, instance)
         results = [run_wrk("bare", base, paths["bare"], seconds, instance)]
         results += [
@@ -163,7 +163,7 @@ def main() -> None:
         url = seed_instance(instance)
         print(
             f"gunicorn mit {args.workers} Workern × {args.threads} Threads (wie 'musterregister serve'), "
-            f"wrk mit 2 Threads und 16 Verbindungen, {args.seconds} s je Messung nach 3 s (Liste) und 6 s (Detail) Aufwärmen"
+            f"wrk mit 2 Threads und 16 Verbindungen, {args.seconds} s je Messung nach 5 s (Liste) und 15 s (Detail) Aufwärmen"
         )
         options = {"seconds": args.seconds, "workers": args.workers, "threads": args.threads}
         with_cache = report(

@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     SmallInteger,
     String,
@@ -56,6 +57,9 @@ class Process(Base):
     __table_args__ = (
         UniqueConstraint("authority_id", "external_ref"),
         CheckConstraint("version >= 1", name="version_positive"),
+        # (sort key, id) covers the stable sort, so a page is found in the index alone
+        Index(None, "sort_title", "id"),
+        Index(None, "updated_at", "id"),
         *(_maturity_check(dimension) for dimension in MATURITY_DIMENSIONS),
     )
 
@@ -64,9 +68,7 @@ class Process(Base):
     kind: Mapped[ProcessKind] = mapped_column(enum_column(ProcessKind, "process_kind"), index=True)
     external_ref: Mapped[str | None] = mapped_column(String(100), doc="stable key of seed/import")
     title: Mapped[str] = mapped_column(String(300))
-    sort_title: Mapped[str] = mapped_column(
-        String(300), index=True, doc="folded title, for sorting"
-    )
+    sort_title: Mapped[str] = mapped_column(String(300), doc="folded title, for sorting")
     description: Mapped[str | None] = mapped_column(Text)
     ozg_id: Mapped[str | None] = mapped_column(ForeignKey("ozg_services.ozg_id"), index=True)
     legal_bases: Mapped[list[dict[str, str]]] = mapped_column(JSONDocument, default=list)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Subquery, func, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -152,16 +152,22 @@ def list_processes(
     queries whatever the page size) instead of loading ORM objects with their relationships.
     """
     total = session.scalar(_filtered(select(func.count()).select_from(Process), filters)) or 0
-    statement = (
-        _filtered(
-            select(*_SUMMARY_COLUMNS).join(Authority, Authority.id == Process.authority_id), filters
-        )
-        .order_by(*SORTS[sort], Process.id)
+    order = (*SORTS[sort], Process.id)
+    page_ids = (  # the page's ids first, from the index alone; only they are joined
+        _filtered(select(Process.id), filters)
+        .order_by(*order)
         .limit(page_size)
         .offset((page - 1) * page_size)
+        .subquery()
+    )
+    statement = (
+        select(*_SUMMARY_COLUMNS)
+        .join(page_ids, page_ids.c.id == Process.id)
+        .join(Authority, Authority.id == Process.authority_id)
+        .order_by(*order)
     )
     rows = session.execute(statement).all()
-    keys = _leika_keys_of(session, [row[0] for row in rows])
+    keys = _leika_keys_of(session, page_ids) if rows else {}
     items = [
         ProcessSummary(
             id=row[0],
@@ -179,16 +185,16 @@ def list_processes(
     return Page(items=items, total=total, page=page, page_size=page_size)
 
 
-def _leika_keys_of(session: Session, process_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+def _leika_keys_of(session: Session, page_ids: Subquery) -> dict[uuid.UUID, list[str]]:
+    """The LeiKa keys of a page, joined to the page's id query (cheaper than binding the ids)."""
     keys: dict[uuid.UUID, list[str]] = {}
-    if process_ids:
-        rows = session.execute(
-            select(ProcessLeikaKey.process_id, ProcessLeikaKey.key)
-            .where(ProcessLeikaKey.process_id.in_(process_ids))
-            .order_by(ProcessLeikaKey.process_id, ProcessLeikaKey.position)
-        )
-        for process_id, key in rows:
-            keys.setdefault(process_id, []).append(key)
+    rows = session.execute(
+        select(ProcessLeikaKey.process_id, ProcessLeikaKey.key)
+        .join(page_ids, page_ids.c.id == ProcessLeikaKey.process_id)
+        .order_by(ProcessLeikaKey.process_id, ProcessLeikaKey.position)
+    )
+    for process_id, key in rows:
+        keys.setdefault(process_id, []).append(key)
     return keys
 
 

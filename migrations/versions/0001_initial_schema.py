@@ -190,7 +190,12 @@ def upgrade() -> None:
     op.create_index(op.f("ix_processes_authority_id"), "processes", ["authority_id"], unique=False)
     op.create_index(op.f("ix_processes_kind"), "processes", ["kind"], unique=False)
     op.create_index(op.f("ix_processes_ozg_id"), "processes", ["ozg_id"], unique=False)
-    op.create_index(op.f("ix_processes_sort_title"), "processes", ["sort_title"], unique=False)
+    op.create_index(
+        op.f("ix_processes_sort_title"), "processes", ["sort_title", "id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_processes_updated_at"), "processes", ["updated_at", "id"], unique=False
+    )
 
     op.create_table(
         "api_tokens",
@@ -419,6 +424,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_api_tokens_account_id"), table_name="api_tokens")
 
     op.drop_table("api_tokens")
+    op.drop_index(op.f("ix_processes_updated_at"), table_name="processes")
     op.drop_index(op.f("ix_processes_sort_title"), table_name="processes")
     op.drop_index(op.f("ix_processes_ozg_id"), table_name="processes")
     op.drop_index(op.f("ix_processes_kind"), table_name="processes")
