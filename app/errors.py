@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response, g, json, render_template, request
+from flask import Flask, Response, current_app, g, json, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from app.validation_messages import translate
@@ -181,9 +181,14 @@ def _german_detail(error: HTTPException) -> str | None:
     return {
         404: "Diese Adresse gibt es nicht.",
         405: f"{request.method} ist hier nicht erlaubt.",
-        413: "Die Anfrage überschreitet die erlaubte Größe.",
+        413: f"Die Anfrage überschreitet die erlaubte Größe ({_upload_limit_kib()} KiB für Dateien).",
         415: "Dieser Medientyp wird hier nicht angenommen.",
     }.get(error.code or 0)
+
+
+def _upload_limit_kib() -> int:
+    settings = current_app.extensions.get("musterregister.settings")
+    return settings.max_upload_bytes // 1024 if settings else 0
 
 
 def init_app(app: Flask) -> None:

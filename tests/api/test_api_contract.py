@@ -88,6 +88,7 @@ def test_body_over_the_server_limit_is_a_413(client, session):
     )
     assert response.status_code == 413
     assert response.mimetype == "application/problem+json"
+    assert f"{TEST_UPLOAD_LIMIT // 1024} KiB" in response.get_json()["detail"]
 
 
 def test_malformed_json_body_is_a_problem(client, session):
