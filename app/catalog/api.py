@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from app.api.common import BEARER_SECURITY, IF_MATCH_PARAMETER, require_if_match, version_etag
 from app.authz import Permission, public, requires
 from app.cache import cached_read
-from app.catalog import services
+from app.catalog import listing, services
 from app.catalog.models import Process
 from app.catalog.schemas import (
     ProcessIn,
@@ -49,7 +49,7 @@ def list_processes(page: int, page_size: int, sort: str, **query: Any):
     """Registereinträge suchen und blättern (stabil sortiert, mit Gesamtzahl)"""
     session = request_session()
     authority = get_authority(session, query["authority"]) if "authority" in query else None
-    filters = services.ProcessFilter(
+    filters = listing.ProcessFilter(
         text=query.get("q"),
         leika=query.get("leika"),
         ozg_id=query.get("ozg"),
@@ -58,7 +58,7 @@ def list_processes(page: int, page_size: int, sort: str, **query: Any):
         themenfeld=query.get("themenfeld"),
         lebenslage=query.get("lebenslage"),
     )
-    result = services.list_processes(session, filters, page=page, page_size=page_size, sort=sort)
+    result = listing.list_processes(session, filters, page=page, page_size=page_size, sort=sort)
     # serialised directly (see ProcessSummary.to_json): a hot path, documented by ProcessPage
     return jsonify(result.envelope([item.to_json() for item in result.items]))
 

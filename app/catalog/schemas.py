@@ -7,8 +7,8 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app.api.schemas import AuthorityRefSchema, PageQuerySchema, Text, page_schema
+from app.catalog.listing import SORTS
 from app.catalog.models import DigitisationPotential, ProcessKind
-from app.catalog.services import SORTS
 from app.fim.leika import is_leika_key
 
 STAGE = validate.Range(min=0, max=3)

@@ -7,6 +7,7 @@ import uuid
 from flask import Blueprint, Flask, abort, render_template, request
 
 from app.authz import declare_public_endpoint, public
+from app.catalog import listing
 from app.catalog import services as catalog
 from app.catalog.models import ProcessKind
 from app.db import request_session
@@ -26,7 +27,7 @@ def index():
     session = request_session()
     return render_template(
         "index.html",
-        groups=catalog.catalogue_overview(session),
+        groups=listing.catalogue_overview(session),
         figures=library.register_figures(session),
         musterprozesse=library.processes_with_published_models(session, ProcessKind.CATALOGUE),
     )
@@ -36,14 +37,14 @@ def index():
 @public
 def catalogue():
     session = request_session()
-    filters = catalog.ProcessFilter(
+    filters = listing.ProcessFilter(
         text=_query_text("q"),
         themenfeld=_query_text("themenfeld"),
         lebenslage=_query_text("lebenslage"),
         leika=_digits("leika", 14),
         kind=ProcessKind.CATALOGUE if request.args.get("nur") == "musterprozesse" else None,
     )
-    page = catalog.list_processes(
+    page = listing.list_processes(
         session, filters, page=_page_number(), page_size=DEFAULT_PAGE_SIZE
     )
     return render_template(
@@ -51,8 +52,8 @@ def catalogue():
         page=page,
         filters=filters,
         model_counts=library.model_counts(session, [process.id for process in page.items]),
-        themenfelder=catalog.themenfelder(session),
-        lebenslagen=catalog.lebenslagen(session, filters.themenfeld),
+        themenfelder=listing.themenfelder(session),
+        lebenslagen=listing.lebenslagen(session, filters.themenfeld),
     )
 
 
@@ -103,9 +104,9 @@ def authorities():
 def authority_page(slug: str):
     session = request_session()
     authority = identity.get_authority(session, slug)
-    page = catalog.list_processes(
+    page = listing.list_processes(
         session,
-        catalog.ProcessFilter(authority_id=authority.id),
+        listing.ProcessFilter(authority_id=authority.id),
         page=_page_number(),
         page_size=DEFAULT_PAGE_SIZE,
     )

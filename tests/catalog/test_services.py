@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.catalog import services
+from app.catalog import listing, services
 from app.catalog.models import ProcessKind
 from app.errors import PreconditionFailed
 from tests.factories import SYSTEM, make_authority, make_ozg_service, make_process
@@ -67,8 +67,8 @@ def test_catalogue_overview_groups_by_themenfeld_and_lebenslage(session):
     authority = make_authority(session)
     for ozg_id in ("10124", "10124", "10160"):
         make_process(session, authority, ozg_id=ozg_id)
-    groups = {group.themenfeld: group for group in services.catalogue_overview(session)}
+    groups = {group.themenfeld: group for group in listing.catalogue_overview(session)}
     assert ("Umzug", 2) in groups["Bauen & Wohnen"].lebenslagen
     assert groups["Steuern & Zoll"].total >= 1
-    assert "Tierhaltung" in services.lebenslagen(session, "Steuern & Zoll")
-    assert "Bauen & Wohnen" in services.themenfelder(session)
+    assert "Tierhaltung" in listing.lebenslagen(session, "Steuern & Zoll")
+    assert "Bauen & Wohnen" in listing.themenfelder(session)
