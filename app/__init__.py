@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import Flask
+from flask_wtf import CSRFProtect
 
 from app.config import load_settings
+
+csrf = CSRFProtect()
 
 MULTIPART_ALLOWANCE = 64 * 1024  # room for form fields and boundaries around an upload
 
@@ -15,7 +18,8 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     """Build an application from the environment plus ``overrides`` (typed setting names)."""
     from app import api, cache, db, errors
     from app.audit import refusals
-    from app.identity import auth
+    from app.identity import admin_views, auth, sessions
+    from app.identity import views as identity_views
     from app.web import views
 
     settings = load_settings(overrides)
@@ -36,8 +40,14 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     db.init_app(app, db.Database(settings.effective_database_url))
     cache.init_app(app, enabled=settings.response_cache)
     errors.init_app(app)
+    sessions.init_app(app, settings)
     auth.init_app(app)
-    api.init_app(app)
+    api_blueprints = api.init_app(app)
+    csrf.init_app(app)
+    for blueprint in api_blueprints:
+        csrf.exempt(blueprint)  # the API writes only with bearer tokens, never with cookies
     views.init_app(app)
+    identity_views.init_app(app)
+    admin_views.init_app(app)
     refusals.init_app(app)
     return app

@@ -28,6 +28,7 @@ PUBLIC = "public"
 class Permission(StrEnum):
     AUTHORITY_MANAGE = "identity:authority:manage"
     ACCOUNT_MANAGE = "identity:account:manage"
+    ACCOUNT_VIEW = "identity:account:view"
     TOKEN_MANAGE = "identity:token:manage"
     PROCESS_CREATE = "catalog:process:create"
     PROCESS_UPDATE = "catalog:process:update"
@@ -117,13 +118,28 @@ def can_read_revision(actor: Actor, revision: Any) -> bool:
     return is_member(actor, revision.model.authority_id)
 
 
+def is_interactive(actor: Actor) -> bool:
+    """Logged in through the browser, not acting with an API token."""
+    return actor.kind is ActorKind.ACCOUNT and actor.scopes is None
+
+
+def can_view_account(actor: Actor, _obj: object = None) -> bool:
+    return is_interactive(actor)
+
+
+def owns_token(actor: Actor, token: Any) -> bool:
+    return token is None or token.account_id == actor.account_id
+
+
 def can_manage_token(actor: Actor, token: Any) -> bool:
-    return actor.kind is ActorKind.ACCOUNT and token.account_id == actor.account_id
+    """Only the owner, and only in person: a token must never mint or revoke tokens."""
+    return is_interactive(actor) and owns_token(actor, token)
 
 
 _POLICY: dict[Permission, Callable[[Actor, Any], bool]] = {
     Permission.AUTHORITY_MANAGE: can_manage_register,
     Permission.ACCOUNT_MANAGE: can_manage_register,
+    Permission.ACCOUNT_VIEW: can_view_account,
     Permission.TOKEN_MANAGE: can_manage_token,
     Permission.PROCESS_CREATE: can_write_owned,
     Permission.PROCESS_UPDATE: can_write_owned,
@@ -134,7 +150,7 @@ _POLICY: dict[Permission, Callable[[Actor, Any], bool]] = {
 
 _VISIBILITY: dict[Permission, Callable[[Actor, Any], bool]] = {
     Permission.REVISION_READ: can_read_revision,
-    Permission.TOKEN_MANAGE: can_manage_token,
+    Permission.TOKEN_MANAGE: owns_token,
 }
 
 
@@ -163,6 +179,8 @@ def require(actor: Actor, permission: Permission, obj: Any = None) -> None:
 
 
 def _refusal_message(permission: Permission) -> str:
+    if permission in {Permission.TOKEN_MANAGE, Permission.ACCOUNT_VIEW}:
+        return "Das geht nur nach der Anmeldung im Browser, nicht mit einem API-Token."
     if permission in {Permission.AUTHORITY_MANAGE, Permission.ACCOUNT_MANAGE}:
         return "Nur Registeradministratorinnen und -administratoren dürfen das."
     return "Nur Beitragende der besitzenden Behörde dürfen das ändern."

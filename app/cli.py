@@ -109,6 +109,7 @@ def seed_command(demo_accounts: bool | None) -> None:
         settings.seed_path,
         max_bytes=settings.max_upload_bytes,
         demo_accounts=settings.demo if demo_accounts is None else demo_accounts,
+        demo_issuer=settings.demo_oidc_issuer if settings.demo else None,
         progress=_progress,
     )
     for label, bucket in (("neu", report.created), ("aktualisiert", report.updated)):
@@ -160,6 +161,92 @@ def authorities_create(
     )
     authority = _run(lambda session: identity.create_authority(session, _cli_actor(), data))
     click.echo(f"Behörde angelegt: {authority.slug} ({authority.id})")
+
+
+@authorities.command("login")
+@click.argument("authority_key")
+@click.option("--issuer", required=True, help="Adresse des OpenID-Anbieters (Issuer).")
+@click.option("--client-id", required=True)
+@click.option("--client-secret-env", help="Umgebungsvariable mit dem Client-Geheimnis.")
+@click.option("--client-secret-file", help="Datei mit dem Client-Geheimnis.")
+@click.option("--scopes", default="openid profile email", show_default=True)
+@click.option("--roles-claim", help="Claim mit den Rollen, z. B. roles oder realm_access.roles.")
+@click.option(
+    "--role",
+    "role_pairs",
+    multiple=True,
+    metavar="WERT=ROLLE",
+    help="Claim-Wert einer Rolle zuordnen; mehrfach.",
+)
+@click.option(
+    "--tenant-claim", help="Claim, der die Behörde bei gemeinsamem Anbieter kennzeichnet."
+)
+@click.option("--tenant-value", help="Wert dieses Claims für diese Behörde.")
+@click.option("--disabled", is_flag=True, help="Anmeldung eingerichtet, aber ausgeschaltet.")
+def authorities_login(
+    authority_key: str,
+    issuer: str,
+    client_id: str,
+    client_secret_env: str | None,
+    client_secret_file: str | None,
+    scopes: str,
+    roles_claim: str | None,
+    role_pairs: tuple[str, ...],
+    tenant_claim: str | None,
+    tenant_value: str | None,
+    disabled: bool,
+) -> None:
+    """Anmeldung einer Behörde über ihren OpenID-Connect-Anbieter einrichten oder ändern."""
+    from app.identity.login import LoginSettings, set_authority_login
+
+    if client_secret_env and client_secret_file:
+        raise click.BadParameter("Entweder --client-secret-env oder --client-secret-file.")
+    secret_ref = (
+        f"env:{client_secret_env}"
+        if client_secret_env
+        else f"file:{client_secret_file}"
+        if client_secret_file
+        else None
+    )
+    mapping = dict(pair.split("=", 1) for pair in role_pairs if "=" in pair)
+    settings = LoginSettings(
+        issuer=issuer,
+        client_id=client_id,
+        client_secret_ref=secret_ref,
+        scopes=scopes,
+        roles_claim=roles_claim,
+        role_mapping={value.strip(): role.strip() for value, role in mapping.items()},
+        tenant_claim=tenant_claim,
+        tenant_value=tenant_value,
+        enabled=not disabled,
+    )
+    _run(
+        lambda session: set_authority_login(
+            session, _cli_actor(), identity.get_authority(session, authority_key), settings
+        )
+    )
+    click.echo(f"Anmeldung für {authority_key} gespeichert.")
+
+
+@authorities.command("show")
+@click.argument("authority_key")
+def authorities_show(authority_key: str) -> None:
+    """Eine Behörde mit ihrer Anmeldung zeigen (ohne Geheimnisse)."""
+    from app.identity.login import login_snapshot
+    from app.identity.models import AuthorityLogin
+
+    def work(session: Any) -> None:
+        authority = identity.get_authority(session, authority_key)
+        for key, value in identity.authority_snapshot(authority).items():
+            click.echo(f"{key}: {value}")
+        login = session.get(AuthorityLogin, authority.id)
+        if login is None:
+            click.echo("Anmeldung: nicht eingerichtet")
+            return
+        for key, value in login_snapshot(login).items():
+            click.echo(f"anmeldung.{key}: {value}")
+
+    _run(work)
 
 
 accounts = AppGroup("accounts", help="Konten verwalten (lokale Konten, z. B. für API-Zugriffe).")
@@ -252,7 +339,9 @@ def tokens_list(account_key: str) -> None:
     """Tokens eines Kontos (ohne Geheimnis)."""
 
     def work(session: Any) -> None:
-        for token in identity.list_tokens(session, identity.find_account(session, account_key)):
+        for token in identity.list_tokens(
+            session, _cli_actor(), identity.find_account(session, account_key)
+        ):
             state = (
                 "widerrufen"
                 if token.revoked_at
@@ -283,6 +372,38 @@ def tokens_revoke(token_id: uuid.UUID) -> None:
 # --- serve -------------------------------------------------------------------------------------
 
 
+@main.command("demo-provider-config")
+@click.option("--output", type=click.Path(dir_okay=False), required=True, help="Zieldatei (JSON).")
+def demo_provider_config(output: str) -> None:
+    """Konfiguration des Demo-Anmeldedienstes schreiben (nur im Demo-Modus)."""
+    import json
+
+    from app.identity.demo import provider_config
+
+    settings = current_settings()
+    if not settings.demo:
+        raise click.ClickException(
+            "Den Demo-Anmeldedienst gibt es nur im Demo-Modus (MUSTERREGISTER_DEMO=true)."
+        )
+    with open(output, "w", encoding="utf-8") as handle:
+        json.dump(provider_config(settings), handle, ensure_ascii=False, indent=2)
+    click.echo(f"Demo-Anmeldedienst: {settings.demo_oidc_issuer} (Konfiguration in {output})")
+
+
+def _refuse_demo_logins_in_production() -> None:
+    from app.identity.login import demo_logins_configured
+
+    if current_settings().demo:
+        return
+    with get_database().session(write=False) as session:
+        if demo_logins_configured(session):
+            raise click.ClickException(
+                "Behörden sind mit dem Demo-Anmeldedienst verbunden, der Demo-Modus ist aber aus. "
+                "Bitte die Anmeldung dieser Behörden einrichten (musterregister authorities login …) "
+                "oder den Demo-Modus ausdrücklich einschalten."
+            )
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -295,6 +416,7 @@ def serve(host: str, port: int, workers: int | None, threads: int, timeout: int)
     """Register mit gunicorn ausliefern."""
     from app.server import run_gunicorn
 
+    _refuse_demo_logins_in_production()
     run_gunicorn(
         host=host,
         port=port,

@@ -32,6 +32,9 @@ class Settings:
     name: str = "Musterregister"
     max_upload_bytes: int = 10 * MIB
     response_cache: bool = True
+    session_idle_minutes: int = 60
+    session_absolute_hours: int = 12
+    demo_oidc_issuer: str = "http://127.0.0.1:5001"
     seed_path: Path = field(
         default_factory=lambda: Path(__file__).resolve().parent.parent / "seed" / "musterregister"
     )
@@ -47,6 +50,8 @@ _PARSERS = {
     "demo": lambda raw: _parse_bool("demo", raw),
     "response_cache": lambda raw: _parse_bool("response_cache", raw),
     "max_upload_bytes": lambda raw: _parse_positive_int("max_upload_bytes", raw),
+    "session_idle_minutes": lambda raw: _parse_positive_int("session_idle_minutes", raw),
+    "session_absolute_hours": lambda raw: _parse_positive_int("session_absolute_hours", raw),
 }
 _FIELD_NAMES = {f.name for f in dataclasses.fields(Settings)}
 _FILE_SUFFIX = "_file"

@@ -174,7 +174,24 @@ class Database:
 
 def init_app(app: Flask, database: Database) -> None:
     app.extensions["musterregister.db"] = database
+    # Registered first, so it runs after every other after_request hook: the request's own
+    # transaction (and on SQLite its write lock) is over before the session cookie is saved.
+    app.after_request(_release_request_session)
     app.teardown_appcontext(_close_request_session)
+
+
+def _release_request_session(response: Any) -> Any:
+    release_request_session()
+    return response
+
+
+def release_request_session() -> None:
+    """End the request's transaction now (rolling back what it did not commit).
+
+    Call it before work that commits in a transaction of its own after the request failed (an
+    audit event of a refusal): the request's transaction must not outlive or undo that work.
+    """
+    _close_request_session(None)
 
 
 def get_database(app: Flask | None = None) -> Database:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response, current_app, g, json, render_template, request
+from flask import Flask, Response, current_app, g, json, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from app.validation_messages import translate
@@ -143,6 +143,8 @@ def _render(body: dict[str, Any], headers: Mapping[str, str] | None = None) -> R
 
 
 def handle_domain_error(error: DomainError) -> Response:
+    if error.status == 401 and not wants_problem_json():  # a page that needs a login
+        return redirect(url_for("identity.login_page", next=request.full_path.rstrip("?")))
     body = problem(error.status, slug=error.slug, detail=error.detail, errors=error.errors)
     return _render(body, error.headers)
 

@@ -24,6 +24,7 @@ from app.catalog.models import OzgService, Process, ProcessVersion
 from app.db import Database
 from app.fim.leika import is_leika_key
 from app.identity import services as identity
+from app.identity.demo import wire_demo_logins
 from app.identity.models import Account, Authority, AuthorityKind, Role
 from app.library import services as library
 from app.library.models import ProcessModel, Revision, RevisionStatus
@@ -378,6 +379,7 @@ def load_seed(
     *,
     max_bytes: int,
     demo_accounts: bool = False,
+    demo_issuer: str | None = None,
     progress: Progress = no_progress,
 ) -> SeedReport:
     report, actor = SeedReport(), seed_actor()
@@ -389,4 +391,6 @@ def load_seed(
         seed_musterprozess_models(session, actor, seed_dir, report, max_bytes)
         if demo_accounts:
             seed_demo_accounts(session, actor, report)
+        if demo_issuer:
+            wire_demo_logins(session, actor, seed_dir, demo_issuer)
     return report

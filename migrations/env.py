@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import sqlalchemy as sa
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from app.db import Base, import_all_models, make_engine
+from app.db import Base, UTCDateTime, import_all_models, make_engine
 
 import_all_models()
 target_metadata = Base.metadata
@@ -20,11 +23,22 @@ def _database_url() -> str:
     return load_settings().effective_database_url
 
 
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Autogenerate plain SQLAlchemy types, so migrations never import the app's column types."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, sa.JSON) and "postgresql" in obj._variant_mapping:
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        return 'sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")'
+    return False
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        render_item=_render_item,
         compare_type=True,
         compare_server_default=True,
     )

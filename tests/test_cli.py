@@ -117,3 +117,84 @@ def test_configuration_errors_are_reported_without_traceback(tmp_path):
     )
     assert result.exit_code != 0
     assert "SECRET_KEY" in result.output
+
+
+def test_authority_login_is_configured_on_the_command_line(cli):
+    cli("authorities", "create", "--slug", "hamm", "--name", "Stadt Hamm", "--kind", "gemeinde")
+    output = cli(
+        "authorities",
+        "login",
+        "hamm",
+        "--issuer",
+        "https://login.hamm.example/realms/stadt",
+        "--client-id",
+        "musterregister",
+        "--client-secret-env",
+        "OIDC_SECRET_HAMM",
+        "--roles-claim",
+        "groups",
+        "--role",
+        "prozessmanagement=contributor",
+        "--role",
+        "qs=reviewer",
+    )
+    assert "gespeichert" in output
+    shown = cli("authorities", "show", "hamm")
+    assert "anmeldung.client_secret_ref: env:OIDC_SECRET_HAMM" in shown
+    assert "'prozessmanagement': 'contributor'" in shown
+    refused = cli(
+        "authorities",
+        "login",
+        "hamm",
+        "--issuer",
+        "https://x.example",
+        "--client-id",
+        "c",
+        "--role",
+        "chef=register-admin",
+        ok=False,
+    )
+    assert "nicht erlaubte Rolle" in refused
+
+
+def test_demo_provider_configuration(cli, tmp_path):
+    import json
+
+    target = tmp_path / "provider.json"
+    cli("demo-provider-config", "--output", str(target))
+    config = json.loads(target.read_text(encoding="utf-8"))
+    assert config["issuer"] == "http://127.0.0.1:5001"
+    assert config["clients"][0]["redirect_uris"] == ["http://127.0.0.1:5000/anmelden/rueckkehr"]
+    assert any(account["claims"]["org"] == "kreis-steinfurt" for account in config["accounts"])
+
+
+def test_production_refuses_to_start_with_demo_logins(tmp_path):
+    from app import migrate
+    from app.authz import system_actor
+    from app.db import Database
+    from app.identity.demo import wire_demo_logins
+    from app.seed import SeedReport, seed_authorities
+    from tests.conftest import SEED_PATH, TEST_SECRET
+
+    url = f"sqlite:///{tmp_path / 'prod.sqlite3'}"
+    migrate.upgrade(url)
+    database = Database(url)
+    try:
+        with database.transaction() as session:
+            seed_authorities(session, system_actor("Test"), SEED_PATH, SeedReport())
+            wire_demo_logins(session, system_actor("Test"), SEED_PATH, "http://127.0.0.1:5001")
+    finally:
+        database.dispose()
+    env = {
+        "MUSTERREGISTER_INSTANCE_PATH": str(tmp_path),
+        "MUSTERREGISTER_DATABASE_URL": url,
+        "MUSTERREGISTER_SECRET_KEY": TEST_SECRET,
+        "MUSTERREGISTER_DEMO": None,
+    }
+    result = CliRunner().invoke(main, ["serve", "--port", "1"], env=env)
+    assert result.exit_code != 0
+    assert "Demo-Anmeldedienst" in result.output
+    demo = CliRunner().invoke(
+        main, ["demo-provider-config", "--output", str(tmp_path / "x.json")], env=env
+    )
+    assert demo.exit_code != 0 and "nur im Demo-Modus" in demo.output

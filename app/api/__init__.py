@@ -5,7 +5,7 @@ from __future__ import annotations
 import http
 
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Flask
+from flask import Blueprint, Flask
 from flask_smorest import Api
 from flask_smorest.spec import prepare_response
 
@@ -40,7 +40,8 @@ class RegisterApi(Api):
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
 
 
-def init_app(app: Flask) -> RegisterApi:
+def init_app(app: Flask) -> list[Blueprint]:
+    """Build the Api on ``app``; returns the API blueprints (they are exempt from CSRF checks)."""
     from app.catalog.api import blp as processes
     from app.identity.api import blp as authorities
     from app.library.api import blp as models
@@ -62,8 +63,9 @@ def init_app(app: Flask) -> RegisterApi:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "Persönliches API-Token"}
     )
-    for blueprint in (authorities, processes, models):
+    blueprints = [authorities, processes, models]
+    for blueprint in blueprints:
         api.register_blueprint(blueprint)
     declare_public_endpoint(app, "api-docs.openapi_json")
     app.extensions["musterregister.api"] = api
-    return api
+    return blueprints

@@ -6,16 +6,13 @@ from flask import Flask, Response, g, request
 
 from app.audit.services import record_refusal
 from app.authz import ANONYMOUS
-from app.db import SAFE_METHODS, get_database
+from app.db import SAFE_METHODS, get_database, release_request_session
 
 
 def _record_refused_write(response: Response) -> Response:
     if request.method in SAFE_METHODS or not 400 <= response.status_code < 500:
         return response
-    session = g.pop("db_session", None)
-    if session is not None:
-        session.rollback()  # nothing of the refused request may remain, and its lock must go
-        session.close()
+    release_request_session()  # nothing of the refused request may remain, and its lock must go
     problem = g.get("problem") or {}
     with get_database().transaction() as audit_session:
         record_refusal(

@@ -1,13 +1,21 @@
-"""Who is making the current request. Today: anonymous or an API token; the OIDC login joins here."""
+"""Who is making the current request: a bearer token, a browser session, or nobody.
+
+The API takes writes only with a bearer token. A browser session (cookie) counts for pages and for
+reading the API (so the diagram viewer sees the own authority's drafts), never for API writes: those
+would need CSRF protection, which tokens do not.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+import uuid
+
+from flask import Flask, g, request, session
 
 from app.authz import ANONYMOUS, Actor
-from app.db import get_database
-from app.errors import Unauthorized
+from app.db import SAFE_METHODS, get_database
+from app.errors import MACHINE_PATH_PREFIXES, Unauthorized
 from app.identity import services
+from app.identity.models import Account
 
 
 def current_actor() -> Actor:
@@ -19,11 +27,25 @@ def current_actor() -> Actor:
 def _actor_from_request() -> Actor:
     header = request.headers.get("Authorization")
     if header is None:
-        return ANONYMOUS
+        if request.path.startswith(MACHINE_PATH_PREFIXES) and request.method not in SAFE_METHODS:
+            return ANONYMOUS
+        return _actor_from_session()
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() != "bearer" or not credentials.strip():
         raise Unauthorized("Erwartet wird der Header 'Authorization: Bearer <API-Token>'.")
     return _authenticate(credentials.strip())
+
+
+def _actor_from_session() -> Actor:
+    account_id = session.get("account_id")
+    if not account_id:
+        return ANONYMOUS
+    with get_database().session(write=False) as db:
+        account = db.get(Account, uuid.UUID(account_id))
+        if account is None:
+            session.clear()
+            return ANONYMOUS
+        return services.actor_for(account)
 
 
 def _authenticate(raw_token: str) -> Actor:

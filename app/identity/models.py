@@ -114,3 +114,42 @@ class ApiToken(Base):
     def is_active(self, now: datetime | None = None) -> bool:
         now = now or utcnow()
         return self.revoked_at is None and self.expires_at > now
+
+
+class AuthorityLogin(Base):
+    """How the people of one authority log in: its OpenID Connect provider and the claim mapping.
+
+    The client secret itself is never stored: ``client_secret_ref`` names where to read it
+    (``env:VARIABLE`` or ``file:/path``); without one the client is public and relies on PKCE.
+    Several authorities may share one issuer when ``tenant_claim`` tells them apart.
+    """
+
+    __tablename__ = "authority_logins"
+
+    authority_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("authorities.id"), primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(300), index=True)
+    client_id: Mapped[str] = mapped_column(String(200))
+    client_secret_ref: Mapped[str | None] = mapped_column(String(300))
+    scopes: Mapped[str] = mapped_column(String(300), default="openid profile email")
+    roles_claim: Mapped[str | None] = mapped_column(String(100))
+    role_mapping: Mapped[dict[str, str]] = mapped_column(JSONDocument, default=dict)
+    tenant_claim: Mapped[str | None] = mapped_column(String(100))
+    tenant_value: Mapped[str | None] = mapped_column(String(200))
+    is_demo: Mapped[bool] = mapped_column(default=False, doc="wired to the demo provider")
+    enabled: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[UpdatedAt]
+
+    authority: Mapped[Authority] = relationship()
+
+
+class WebSession(Base):
+    """A browser session, kept on the server; the cookie carries only a random id (stored hashed)."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    data: Mapped[dict[str, object]] = mapped_column(JSONDocument, default=dict)
+    created_at: Mapped[CreatedAt]
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    authenticated_at: Mapped[datetime | None]

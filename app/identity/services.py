@@ -17,7 +17,7 @@ from app.audit.services import record
 from app.authz import Actor, ActorKind, Permission, TokenScope, require
 from app.db import utcnow
 from app.errors import Conflict, NotFound, Unauthorized, ValidationFailed
-from app.identity.models import Account, ApiToken, Authority, AuthorityKind, Role
+from app.identity.models import Account, ApiToken, Authority, AuthorityKind, AuthorityLogin, Role
 from app.pagination import Page, paginate
 
 LOCAL_ISSUER = "urn:musterregister:local"
@@ -255,8 +255,10 @@ def create_token(
     days: int = 90,
 ) -> tuple[ApiToken, str]:
     """A new token for ``account``; the secret is returned once and stored only as a hash."""
-    if actor.kind is not ActorKind.SYSTEM and actor.account_id != account.id:
-        raise NotFound("Das Konto gibt es nicht.")
+    if actor.kind is not ActorKind.SYSTEM:
+        require(actor, Permission.TOKEN_MANAGE)
+        if actor.account_id != account.id:
+            raise NotFound("Das Konto gibt es nicht.")
     if not 1 <= days <= MAX_TOKEN_DAYS:
         raise ValidationFailed(
             "Ungültige Laufzeit.", errors={"days": [f"1 bis {MAX_TOKEN_DAYS} Tage erlaubt."]}
@@ -307,7 +309,12 @@ def revoke_token(session: Session, actor: Actor, token: ApiToken) -> None:
     )
 
 
-def list_tokens(session: Session, account: Account) -> list[ApiToken]:
+def list_tokens(session: Session, actor: Actor, account: Account) -> list[ApiToken]:
+    """The account's tokens, for its owner in person (or the system)."""
+    if actor.kind is not ActorKind.SYSTEM:
+        require(actor, Permission.TOKEN_MANAGE)
+        if actor.account_id != account.id:
+            raise NotFound("Das Konto gibt es nicht.")
     return list(
         session.scalars(
             select(ApiToken).where(ApiToken.account_id == account.id).order_by(ApiToken.created_at)
@@ -344,3 +351,17 @@ def list_accounts(session: Session, authority: Authority) -> list[Account]:
             .order_by(Account.display_name, Account.id)
         )
     )
+
+
+def require_register_admin(actor: Actor) -> None:
+    """For pages that only show administration forms: the same rule as for the change itself."""
+    require(actor, Permission.AUTHORITY_MANAGE)
+
+
+def logins_of(session: Session, authority_ids: list[uuid.UUID]) -> dict[uuid.UUID, AuthorityLogin]:
+    if not authority_ids:
+        return {}
+    rows = session.scalars(
+        select(AuthorityLogin).where(AuthorityLogin.authority_id.in_(authority_ids))
+    )
+    return {login.authority_id: login for login in rows}

@@ -6,12 +6,13 @@ import uuid
 
 from flask import Blueprint, Flask, abort, render_template, request
 
-from app.authz import declare_public_endpoint, public
+from app.authz import ANONYMOUS, declare_public_endpoint, public
 from app.catalog import listing
 from app.catalog import services as catalog
 from app.catalog.models import ProcessKind
+from app.config import current_settings
 from app.db import request_session
-from app.errors import NotFound
+from app.errors import DomainError, NotFound
 from app.identity import services as identity
 from app.identity.auth import current_actor
 from app.identity.models import GERMAN_STATES
@@ -147,9 +148,20 @@ def _page_number() -> int:
     return int(page)
 
 
+def _page_context() -> dict[str, object]:
+    """Who is logged in and whether this is a demo, for the header of every page."""
+    try:
+        actor = current_actor()
+    except DomainError:  # e.g. an invalid token while an error page is rendered
+        actor = ANONYMOUS
+    settings = current_settings()
+    return {"actor": actor, "demo": settings.demo, "base_url": settings.base_url.rstrip("/")}
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     declare_public_endpoint(app, "static")
+    app.context_processor(_page_context)
     app.jinja_env.globals["states"] = GERMAN_STATES
     app.jinja_env.filters["de_number"] = _german_number
     app.jinja_env.filters["de_date"] = _german_date

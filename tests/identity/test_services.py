@@ -96,7 +96,7 @@ def test_revoked_token_no_longer_authenticates(session):
     services.revoke_token(session, services.actor_for(account), token)  # twice is harmless
     with pytest.raises(Unauthorized):
         services.authenticate_token(session, raw)
-    assert [t.id for t in services.list_tokens(session, account)] == [token.id]
+    assert [t.id for t in services.list_tokens(session, SYSTEM, account)] == [token.id]
 
 
 def test_token_of_a_moved_account_is_refused(session):

@@ -17,7 +17,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 class RegisterProcess:
     def __init__(
-        self, database_url: str, instance_path: Path, *, workers: int = 1, threads: int = 4
+        self,
+        database_url: str,
+        instance_path: Path,
+        *,
+        workers: int = 1,
+        threads: int = 4,
+        environ: dict[str, str] | None = None,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -27,6 +33,8 @@ class RegisterProcess:
             "MUSTERREGISTER_DATABASE_URL": database_url,
             "MUSTERREGISTER_INSTANCE_PATH": str(instance_path),
             "MUSTERREGISTER_SECRET_KEY": "browser-test-secret-key-long-enough-for-production",
+            "MUSTERREGISTER_BASE_URL": self.url,
+            **(environ or {}),
         }
         self.workers, self.threads = workers, threads
         self._process: subprocess.Popen[bytes] | None = None
