@@ -121,6 +121,34 @@ def seed_command(demo_accounts: bool | None) -> None:
         click.echo("Seed-Register ist bereits vollständig geladen; nichts geändert.")
 
 
+# --- revisions ---------------------------------------------------------------------------------
+
+revisions = AppGroup("revisions", help="Revisionen von Prozessmodellen.")
+main.add_command(revisions)
+
+
+@revisions.command("analyse")
+def revisions_analyse() -> None:
+    """Alle Revisionen erneut prüfen (Schema, Importe, Regeln, Auslesen), z. B. nach einem Update."""
+    from app.library.models import Revision
+    from app.library.services import all_revision_ids, reanalyse
+
+    settings, database = current_settings(), get_database()
+    with database.session(write=False) as session:
+        ids = all_revision_ids(session)
+    changed = 0
+    for revision_id in _progress(ids, len(ids), "Revisionen"):
+        with database.transaction() as session:
+            revision = session.get(Revision, revision_id)
+            changed += reanalyse(
+                session,
+                revision,
+                max_bytes=settings.max_upload_bytes * 4,
+                lint_rules=settings.lint_rules,
+            )
+    click.echo(f"{len(ids)} Revisionen geprüft, bei {changed} hat sich das Ergebnis geändert.")
+
+
 # --- authorities, accounts, tokens -------------------------------------------------------------
 
 authorities = AppGroup("authorities", help="Behörden verwalten.")

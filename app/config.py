@@ -35,9 +35,18 @@ class Settings:
     session_idle_minutes: int = 60
     session_absolute_hours: int = 12
     demo_oidc_issuer: str = "http://127.0.0.1:5001"
+    lint_disabled_rules: frozenset[str] = frozenset()
+    background_jobs: bool = True  # false: long work (register imports) runs inside the request
     seed_path: Path = field(
         default_factory=lambda: Path(__file__).resolve().parent.parent / "seed" / "musterregister"
     )
+
+    @property
+    def lint_rules(self) -> frozenset[str]:
+        """The modelling-convention rules this instance checks."""
+        from app.bpmn.lint_rules import RULES_BY_ID
+
+        return frozenset(RULES_BY_ID) - self.lint_disabled_rules
 
     @property
     def effective_database_url(self) -> str:
@@ -49,9 +58,11 @@ _PARSERS = {
     "seed_path": Path,
     "demo": lambda raw: _parse_bool("demo", raw),
     "response_cache": lambda raw: _parse_bool("response_cache", raw),
+    "background_jobs": lambda raw: _parse_bool("background_jobs", raw),
     "max_upload_bytes": lambda raw: _parse_positive_int("max_upload_bytes", raw),
     "session_idle_minutes": lambda raw: _parse_positive_int("session_idle_minutes", raw),
     "session_absolute_hours": lambda raw: _parse_positive_int("session_absolute_hours", raw),
+    "lint_disabled_rules": lambda raw: _parse_lint_rules(raw),
 }
 _FIELD_NAMES = {f.name for f in dataclasses.fields(Settings)}
 _FILE_SUFFIX = "_file"
@@ -66,6 +77,19 @@ def _parse_bool(name: str, raw: str | bool) -> bool:
     if value in {"0", "false", "no", "off", "nein", ""}:
         return False
     raise ConfigError(f"{ENV_PREFIX}{name.upper()}: '{raw}' ist kein Wahrheitswert (true/false).")
+
+
+def _parse_lint_rules(raw: str) -> frozenset[str]:
+    from app.bpmn.lint_rules import RULES_BY_ID
+
+    rules = frozenset(part.strip() for part in raw.replace(";", ",").split(",") if part.strip())
+    unknown = sorted(rules - RULES_BY_ID.keys())
+    if unknown:
+        raise ConfigError(
+            f"{ENV_PREFIX}LINT_DISABLED_RULES: unbekannte Regel(n) {', '.join(unknown)}. "
+            f"Es gibt: {', '.join(RULES_BY_ID)}."
+        )
+    return rules
 
 
 def _parse_positive_int(name: str, raw: str | int) -> int:

@@ -79,6 +79,8 @@ def app_overrides(instance_path: Path, database_url: str, **extra: object) -> di
         "database_url": database_url,
         "secret_key": TEST_SECRET,
         "demo": False,
+        # all sessions of a test share one connection, which a second thread must not use
+        "background_jobs": False,
         **extra,
     }
 
@@ -167,3 +169,26 @@ def count_queries(database: Database) -> Iterator[QueryCounter]:
         yield counter
     finally:
         event.remove(database.engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture()
+def cli(tmp_path: Path):
+    """The musterregister command on a fresh SQLite instance in ``tmp_path``, already migrated.
+
+    ``cli("authorities", "list")`` returns the output and asserts success; ``ok=False`` expects a
+    failure instead.
+    """
+    from click.testing import CliRunner
+
+    from app.cli import main
+
+    runner = CliRunner()
+    env = {"MUSTERREGISTER_DEMO": "1", "MUSTERREGISTER_INSTANCE_PATH": str(tmp_path)}
+
+    def run(*args: str, ok: bool = True) -> str:
+        result = runner.invoke(main, list(args), env=env, catch_exceptions=False)
+        assert (result.exit_code == 0) is ok, result.output
+        return result.output
+
+    run("db", "upgrade")
+    return run

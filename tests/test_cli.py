@@ -2,24 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from click.testing import CliRunner
 
 from app.cli import main
-
-
-@pytest.fixture()
-def cli(tmp_path):
-    runner = CliRunner()
-    env = {"MUSTERREGISTER_DEMO": "1", "MUSTERREGISTER_INSTANCE_PATH": str(tmp_path)}
-
-    def run(*args: str, ok: bool = True):
-        result = runner.invoke(main, list(args), env=env, catch_exceptions=False)
-        assert (result.exit_code == 0) is ok, result.output
-        return result.output
-
-    run("db", "upgrade")
-    return run
 
 
 def test_authorities_accounts_and_tokens(cli):
@@ -198,3 +183,27 @@ def test_production_refuses_to_start_with_demo_logins(tmp_path):
         main, ["demo-provider-config", "--output", str(tmp_path / "x.json")], env=env
     )
     assert demo.exit_code != 0 and "nur im Demo-Modus" in demo.output
+
+
+def test_revisions_are_checked_again_after_an_update(cli, tmp_path):
+    from app.db import Database
+    from app.identity.services import get_authority
+    from app.library.models import Revision
+    from tests.factories import make_model, make_process, make_revision
+
+    cli("authorities", "create", "--slug", "alt", "--name", "Alte Stadt", "--kind", "gemeinde")
+    database = Database(f"sqlite:///{tmp_path / 'musterregister.sqlite3'}")
+    try:
+        with database.transaction() as session:
+            process = make_process(session, get_authority(session, "alt"))
+            revision = make_revision(session, make_model(session, process))
+            revision.is_valid = False  # as migration 0003 leaves revisions stored before it
+            revision_id = revision.id
+        assert "1 Revisionen geprüft, bei 1 hat sich das Ergebnis geändert." in cli(
+            "revisions", "analyse"
+        )
+        assert "bei 0 hat sich" in cli("revisions", "analyse")
+        with database.session() as session:
+            assert session.get(Revision, revision_id).is_valid
+    finally:
+        database.dispose()

@@ -96,6 +96,7 @@ def test_twelve_musterprozesse_with_published_models_and_filled_steckbriefe(seed
             )
             revision = session.scalar(select(Revision).where(Revision.model_id == model.id))
             assert revision.status is RevisionStatus.PUBLISHED
+            assert revision.is_valid and revision.validation == [] and revision.lint == []
             assert revision.size == (SEED_PATH / muster["model"]["file"]).stat().st_size
             lanes = {
                 element["lane"] for element in revision.extraction["elements"] if element["lane"]

@@ -10,13 +10,17 @@ from flask_smorest import Blueprint
 
 from app.api.common import BEARER_SECURITY, UPLOAD_REQUEST_BODY, load_or_refuse, read_upload
 from app.authz import Permission, public, requires
+from app.bpmn.lint_rules import RULES
 from app.catalog.services import get_process
 from app.config import current_settings
 from app.db import request_session
 from app.identity.auth import current_actor
-from app.library import services
+from app.library import analysis, services
 from app.library.models import RevisionStatus
 from app.library.schemas import (
+    DiffOut,
+    DiffQuery,
+    LintRuleListOut,
     ModelIn,
     ModelListOut,
     ModelOut,
@@ -30,9 +34,16 @@ blp = Blueprint(
     "models", __name__, url_prefix="/api/v1", description="Prozessmodelle und Revisionen"
 )
 
+DIAGRAM_RESPONSE = {
+    "description": "BPMN-XML",
+    "content": {"application/xml": {"schema": {"type": "string", "format": "binary"}}},
+}
 CONTENT_RESPONSE = {
     "description": "Die hochgeladenen Bytes, unverändert",
-    "content": {"application/xml": {"schema": {"type": "string", "format": "binary"}}},
+    "content": {
+        "application/xml": {"schema": {"type": "string", "format": "binary"}},
+        "application/zip": {"schema": {"type": "string", "format": "binary"}},
+    },
     "headers": {"ETag": {"schema": {"type": "string"}, "description": "SHA-256 des Inhalts"}},
 }
 
@@ -97,6 +108,7 @@ def upload_revision(query: dict[str, Any], model_id: uuid.UUID):
         message=params.get("message"),
         parent_number=params.get("parent"),
         max_bytes=current_settings().max_upload_bytes,
+        lint_rules=current_settings().lint_rules,
     )
     session.commit()
     location = url_for("models.get_revision", model_id=model.id, number=revision.number)
@@ -127,8 +139,63 @@ def download_revision(model_id: uuid.UUID, number: int):
     )
     response.set_etag(revision.blob_sha256)
     response.headers["Content-Disposition"] = f'attachment; filename="{revision.filename}"'
+    return _cacheable(response, revision)
+
+
+@blp.route("/models/<uuid:model_id>/revisions/<int:number>/diagram", methods=["GET"])
+@public
+@blp.doc(responses={"200": DIAGRAM_RESPONSE, "304": {"description": "Unverändert"}})
+def revision_diagram(model_id: uuid.UUID, number: int):
+    """Das BPMN-Dokument, das ein Viewer zeichnet: die Datei selbst oder die Hauptdatei eines ZIP"""
+    session = request_session()
+    revision = services.get_revision(
+        session, current_actor(), services.get_model(session, model_id), number
+    )
+    data = services.read_blob(session, revision.blob_sha256)
+    if revision.main_document is not None:
+        data = analysis.main_diagram(data, filename=revision.filename, max_bytes=_unpacked_limit())
+    response = Response(data, content_type=analysis.XML_MEDIA_TYPE)
+    response.set_etag(f"{revision.blob_sha256}-diagram")
+    return _cacheable(response, revision)
+
+
+def _unpacked_limit() -> int:
+    # a ZIP, once accepted, unpacks to more than its upload size
+    return current_settings().max_upload_bytes * 4
+
+
+def _cacheable(response: Response, revision: Any) -> Response:
     published = revision.status is RevisionStatus.PUBLISHED
     response.cache_control.public = published
     response.cache_control.private = not published
     response.cache_control.max_age = 300 if published else 0
     return response.make_conditional(request)
+
+
+@blp.route("/diff", methods=["GET"])
+@public
+@blp.arguments(DiffQuery(), location="query", as_kwargs=True)
+@blp.response(200, DiffOut)
+def diff_revisions(old: uuid.UUID, new: uuid.UUID):
+    """Semantischer Vergleich zweier Revisionen (desselben Modells oder einer Abspaltung und ihres Originals)"""
+    session, actor = request_session(), current_actor()
+    before, after = (
+        services.get_revision_by_id(session, actor, old),
+        services.get_revision_by_id(session, actor, new),
+    )
+    return analysis.diff(
+        services.read_blob(session, before.blob_sha256),
+        services.read_blob(session, after.blob_sha256),
+        old_name=before.filename,
+        new_name=after.filename,
+        max_bytes=_unpacked_limit(),
+    )
+
+
+@blp.route("/lint-rules", methods=["GET"])
+@public
+@blp.response(200, LintRuleListOut)
+def lint_rules():
+    """Die Modellierungsregeln und ob diese Instanz sie prüft"""
+    enabled = current_settings().lint_rules
+    return {"items": [{**vars(rule), "enabled": rule.id in enabled} for rule in RULES]}

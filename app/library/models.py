@@ -93,6 +93,12 @@ class Revision(Base):
         enum_column(RevisionStatus, "revision_status"), default=RevisionStatus.DRAFT, index=True
     )
     extraction: Mapped[dict[str, object]] = mapped_column(JSONDocument, deferred=True)
+    main_document: Mapped[str | None] = mapped_column(String(255), doc="main file of a ZIP upload")
+    is_valid: Mapped[bool] = mapped_column(default=False, doc="no schema or import issues")
+    validation: Mapped[list[dict[str, object]]] = mapped_column(
+        JSONDocument, default=list, deferred=True
+    )
+    lint: Mapped[list[dict[str, object]]] = mapped_column(JSONDocument, default=list, deferred=True)
     created_at: Mapped[CreatedAt]
     published_at: Mapped[datetime | None]
 

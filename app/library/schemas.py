@@ -52,12 +52,52 @@ class RevisionOut(Schema):
     message = fields.String()
     author_name = fields.String()
     status = fields.Enum(RevisionStatus, by_value=True)
+    valid = fields.Boolean(
+        attribute="is_valid",
+        metadata={"description": "ohne Schema- und Importfehler; nur dann veröffentlichbar"},
+    )
+    main_document = fields.String(
+        allow_none=True, metadata={"description": "Hauptdatei eines ZIP-Uploads"}
+    )
     created_at = fields.AwareDateTime()
     published_at = fields.AwareDateTime(allow_none=True)
 
 
+class ValidationIssueOut(Schema):
+    document = fields.String(metadata={"description": "Datei (bei ZIP-Uploads)"})
+    line = fields.Integer(allow_none=True)
+    column = fields.Integer(allow_none=True)
+    message = fields.String(metadata={"description": "Meldung (deutsch)"})
+    detail = fields.String(metadata={"description": "Originalmeldung des Validators"})
+
+
+class LintFindingOut(Schema):
+    rule = fields.String()
+    severity = fields.String(metadata={"description": "error, warning oder info"})
+    message = fields.String()
+    element_id = fields.String(allow_none=True)
+
+
+class LintRuleOut(Schema):
+    id = fields.String()
+    severity = fields.String()
+    title = fields.String()
+    description = fields.String()
+    enabled = fields.Boolean(metadata={"description": "in dieser Instanz eingeschaltet"})
+
+
+class LintRuleListOut(Schema):
+    items = fields.List(fields.Nested(LintRuleOut))
+
+
+class DiffQuery(Schema):
+    old = fields.UUID(required=True, metadata={"description": "ID der älteren Revision"})
+    new = fields.UUID(required=True, metadata={"description": "ID der neueren Revision"})
+
+
 class ExtractedElementOut(Schema):
     id = fields.String()
+    document = fields.String()
     type = fields.String()
     name = fields.String()
     lane = fields.String(allow_none=True)
@@ -65,15 +105,79 @@ class ExtractedElementOut(Schema):
     documentation = fields.String()
 
 
+class ExtractedDocumentOut(Schema):
+    name = fields.String()
+    flow_node_count = fields.Integer()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
 class ExtractionOut(Schema):
     elements = fields.List(fields.Nested(ExtractedElementOut))
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
     flow_node_count = fields.Integer()
+    documents = fields.List(fields.Nested(ExtractedDocumentOut))
 
 
 class RevisionDetailOut(RevisionOut):
     extraction = fields.Nested(ExtractionOut)
+    validation = fields.List(
+        fields.Nested(ValidationIssueOut),
+        metadata={"description": "Verstöße gegen das BPMN-2.0-Schema, fehlende Importe"},
+    )
+    lint = fields.List(
+        fields.Nested(LintFindingOut),
+        metadata={"description": "Hinweise zu Modellierungskonventionen"},
+    )
 
 
 class RevisionListOut(Schema):
     items = fields.List(fields.Nested(RevisionOut))
+
+
+class DiffElementOut(Schema):
+    id = fields.String()
+    type = fields.String()
+    name = fields.String(allow_none=True)
+    lane = fields.String(allow_none=True)
+    pool = fields.String(allow_none=True)
+
+
+class DiffChangeOut(Schema):
+    field = fields.String(
+        metadata={
+            "description": "name, type, documentation, lane, flow, condition, default, attributes"
+        }
+    )
+    old = fields.Raw(allow_none=True)
+    new = fields.Raw(allow_none=True)
+
+
+class DiffChangedOut(Schema):
+    id = fields.String()
+    type = fields.String()
+    name = fields.String(allow_none=True)
+    changes = fields.List(fields.Nested(DiffChangeOut))
+
+
+class DiffLayoutOut(Schema):
+    id = fields.String()
+    kind = fields.String(metadata={"description": "moved, resized, rerouted oder label"})
+
+
+class DiffSummaryOut(Schema):
+    added = fields.Integer()
+    removed = fields.Integer()
+    changed = fields.Integer()
+    layout = fields.Integer()
+    identical = fields.Boolean()
+
+
+class DiffOut(Schema):
+    added = fields.List(fields.Nested(DiffElementOut))
+    removed = fields.List(fields.Nested(DiffElementOut))
+    changed = fields.List(fields.Nested(DiffChangedOut))
+    layout = fields.List(
+        fields.Nested(DiffLayoutOut),
+        metadata={"description": "nur Layout geändert, nicht die Bedeutung"},
+    )
+    summary = fields.Nested(DiffSummaryOut)

@@ -13,16 +13,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
-from app.authz import Actor, Permission, is_allowed, require
-from app.bpmn import BpmnError, extract, parse_bpmn
+from app.authz import Actor, Permission, is_allowed, require, system_actor
 from app.catalog.models import Process, ProcessKind
 from app.db import utcnow
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import Conflict, NotFound
 from app.identity.models import Authority
+from app.library.analysis import analyse
 from app.library.models import Blob, ProcessModel, Revision, RevisionStatus
 from app.text import slugify
-
-BPMN_MEDIA_TYPE = "application/xml"
 
 
 @dataclass(frozen=True)
@@ -124,17 +122,20 @@ def add_revision(
     max_bytes: int,
     parent_number: int | None = None,
     status: RevisionStatus = RevisionStatus.DRAFT,
+    lint_rules: frozenset[str] | None = None,
 ) -> Revision:
-    """Check, store and record one uploaded BPMN file as the model's next revision.
+    """Check, store and record one uploaded BPMN file (or ZIP of files) as the next revision.
 
-    ``parent_number`` says which revision the upload was based on; if another revision was added
-    in between, the upload is refused with a conflict instead of silently overwriting it.
+    A file that breaks the BPMN schema is kept as a draft with its validation report; it cannot be
+    published. ``parent_number`` says which revision the upload was based on; if another revision
+    was added in between, the upload is refused with a conflict instead of silently overwriting it.
     """
     require(actor, Permission.REVISION_CREATE, model)
-    try:
-        extraction = extract(parse_bpmn(upload.data, max_bytes=max_bytes))
-    except BpmnError as error:
-        raise ValidationFailed(error.message, errors={"file": [error.as_dict()]}) from None
+    analysis = analyse(
+        upload.data, filename=upload.filename, max_bytes=max_bytes, lint_rules=lint_rules
+    )
+    if status is RevisionStatus.PUBLISHED:
+        ensure_publishable(analysis.is_valid)
     number = _next_revision_number(session, model)
     parent = _parent_revision(session, model, number, parent_number)
     revision = Revision(
@@ -143,14 +144,18 @@ def add_revision(
         parent_id=parent.id if parent else None,
         blob_sha256=store_blob(session, upload.data),
         size=len(upload.data),
-        filename=_filename(upload, model),
-        media_type=BPMN_MEDIA_TYPE,
+        filename=_filename(upload, model, analysis.package.is_archive),
+        media_type=analysis.media_type,
+        main_document=analysis.main_document,
+        is_valid=analysis.is_valid,
+        validation=analysis.validation,
+        lint=analysis.lint,
         message=(message or "").strip() or f"Revision {number}",
         author_account_id=actor.account_id,
         author_name=actor.name,
         status=status,
         published_at=utcnow() if status is RevisionStatus.PUBLISHED else None,
-        extraction=extraction,
+        extraction=analysis.extraction,
     )
     session.add(revision)
     session.flush()
@@ -167,9 +172,19 @@ def add_revision(
             "sha256": revision.blob_sha256,
             "status": revision.status.value,
             "message": revision.message,
+            "valid": revision.is_valid,
         },
     )
     return revision
+
+
+def ensure_publishable(is_valid: bool) -> None:
+    """Only a model without schema or import issues may be published."""
+    if not is_valid:
+        raise Conflict(
+            "Das Modell verletzt das BPMN-2.0-Schema oder verweist auf fehlende Dateien. "
+            "Es bleibt ein Entwurf, bis eine gültige Revision hochgeladen ist."
+        )
 
 
 def _next_revision_number(session: Session, model: ProcessModel) -> int:
@@ -199,10 +214,10 @@ def _parent_revision(
     return _revision_by_number(session, model, latest_number)
 
 
-def _filename(upload: Upload, model: ProcessModel) -> str:
+def _filename(upload: Upload, model: ProcessModel, is_archive: bool) -> str:
     """A safe download name: the uploaded name's stem (or the model title) as a slug."""
     source = upload.filename.rsplit(".", 1)[0] if upload.filename else model.title
-    return f"{slugify(source)}.bpmn"
+    return f"{slugify(source)}.{'zip' if is_archive else 'bpmn'}"
 
 
 def _revision_by_number(session: Session, model: ProcessModel, number: int) -> Revision | None:
@@ -217,6 +232,13 @@ def get_revision(session: Session, actor: Actor, model: ProcessModel, number: in
         raise NotFound(
             f"Revision {number} dieses Modells gibt es nicht oder sie ist nicht öffentlich."
         )
+    return revision
+
+
+def get_revision_by_id(session: Session, actor: Actor, revision_id: uuid.UUID) -> Revision:
+    revision = session.get(Revision, revision_id)
+    if revision is None or not is_allowed(actor, Permission.REVISION_READ, revision):
+        raise NotFound("Diese Revision gibt es nicht oder sie ist nicht öffentlich.")
     return revision
 
 
@@ -275,3 +297,38 @@ def register_figures(session: Session) -> dict[str, int]:
         "models": count(select(ProcessModel.id)),
         "published": count(select(Revision.id).where(Revision.status == RevisionStatus.PUBLISHED)),
     }
+
+
+def reanalyse(
+    session: Session, revision: Revision, *, max_bytes: int, lint_rules: frozenset[str]
+) -> bool:
+    """Check a stored revision again (new validator, other rules); returns whether its verdict changed.
+
+    The bytes never change; only what the register derives from them.
+    """
+    data = read_blob(session, revision.blob_sha256)
+    result = analyse(data, filename=revision.filename, max_bytes=max_bytes, lint_rules=lint_rules)
+    before = {"valid": revision.is_valid, "lint": len(revision.lint)}
+    revision.extraction, revision.validation, revision.lint = (
+        result.extraction,
+        result.validation,
+        result.lint,
+    )
+    revision.is_valid, revision.main_document = result.is_valid, result.main_document
+    after = {"valid": revision.is_valid, "lint": len(revision.lint)}
+    if after != before:
+        record(
+            session,
+            system_actor("Prüfung"),
+            "revision.analysed",
+            object_type="revision",
+            object_id=revision.id,
+            authority_id=revision.model.authority_id,
+            before=before,
+            after=after,
+        )
+    return after != before
+
+
+def all_revision_ids(session: Session) -> list[uuid.UUID]:
+    return list(session.scalars(select(Revision.id).order_by(Revision.created_at, Revision.id)))
