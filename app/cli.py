@@ -149,6 +149,66 @@ def revisions_analyse() -> None:
     click.echo(f"{len(ids)} Revisionen geprüft, bei {changed} hat sich das Ergebnis geändert.")
 
 
+# --- XProzess ----------------------------------------------------------------------------------
+
+xprozess = AppGroup("xprozess", help="XProzess-2-Nachrichten (FIM) übernehmen und ausgeben.")
+main.add_command(xprozess)
+
+
+@xprozess.command("import")
+@click.argument("message", type=click.File("rb"))
+@click.option(
+    "--authority", "authority_key", required=True, help="Behörde, der die Prozesse gehören."
+)
+def xprozess_import(message: Any, authority_key: str) -> None:
+    """Eine Nachricht alleInhalte.export.0303 übernehmen (mehrfach ausführbar)."""
+    from app.fim.services import import_message
+
+    settings, data = current_settings(), message.read()
+
+    def work(session: Any) -> Any:
+        authority = identity.get_authority(session, authority_key)
+        return import_message(
+            session,
+            _cli_actor(),
+            authority,
+            data,
+            max_bytes=settings.max_upload_bytes,
+            lint_rules=settings.lint_rules,
+        )
+
+    result = _run(work)
+    for label, ids in (
+        ("neu", result.created),
+        ("geändert", result.updated),
+        ("unverändert", result.unchanged),
+        ("neue Modellrevision", result.revisions),
+    ):
+        if ids:
+            click.echo(f"{label}: {', '.join(ids)}")
+
+
+@xprozess.command("export")
+@click.argument("process_id", type=click.UUID)
+@click.option("--output", type=click.File("wb"), required=True)
+def xprozess_export(process_id: uuid.UUID, output: Any) -> None:
+    """Einen Registereintrag mit seinem veröffentlichten Modell als Nachricht schreiben."""
+    from app.catalog.services import get_process
+    from app.db import utcnow
+    from app.fim.services import export_process
+
+    message = _run(
+        lambda session: export_process(
+            session,
+            _cli_actor(),
+            get_process(session, process_id),
+            sender=current_settings().name,
+            now=utcnow(),
+        )
+    )
+    output.write(message)
+
+
 # --- authorities, accounts, tokens -------------------------------------------------------------
 
 authorities = AppGroup("authorities", help="Behörden verwalten.")

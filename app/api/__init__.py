@@ -43,6 +43,7 @@ class RegisterApi(Api):
 def init_app(app: Flask) -> list[Blueprint]:
     """Build the Api on ``app``; returns the API blueprints (they are exempt from CSRF checks)."""
     from app.catalog.api import blp as processes
+    from app.fim.api import blp as xprozess
     from app.identity.api import blp as authorities
     from app.library.api import blp as models
 
@@ -63,7 +64,7 @@ def init_app(app: Flask) -> list[Blueprint]:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "Persönliches API-Token"}
     )
-    blueprints = [authorities, processes, models]
+    blueprints = [authorities, processes, models, xprozess]
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     declare_public_endpoint(app, "api-docs.openapi_json")

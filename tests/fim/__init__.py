@@ -1,0 +1,1 @@
+"""XProzess 2 import and export and the mapping to the Steckbrief."""
