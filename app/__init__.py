@@ -18,6 +18,7 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     """Build an application from the environment plus ``overrides`` (typed setting names)."""
     from app import api, cache, db, errors
     from app.audit import refusals
+    from app.catalog import views as catalog_views
     from app.identity import admin_views, auth, sessions
     from app.identity import views as identity_views
     from app.web import views
@@ -49,5 +50,6 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     views.init_app(app)
     identity_views.init_app(app)
     admin_views.init_app(app)
+    catalog_views.init_app(app)
     refusals.init_app(app)
     return app

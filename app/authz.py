@@ -91,6 +91,16 @@ class OwnedObject(Protocol):
     authority_id: uuid.UUID
 
 
+@dataclass(frozen=True)
+class _Owned:
+    authority_id: uuid.UUID
+
+
+def owned_by(authority_id: uuid.UUID) -> OwnedObject:
+    """Something that would belong to ``authority_id``: what a create permission is checked on."""
+    return _Owned(authority_id)
+
+
 # --- predicates per feature -------------------------------------------------------------------
 
 

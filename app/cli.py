@@ -149,6 +149,71 @@ def revisions_analyse() -> None:
     click.echo(f"{len(ids)} Revisionen geprüft, bei {changed} hat sich das Ergebnis geändert.")
 
 
+# --- process registers -------------------------------------------------------------------------
+
+register = AppGroup("register", help="Prozessregister einer Behörde (CSV, XLSX) importieren.")
+main.add_command(register)
+
+
+@register.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--authority", "authority_key", required=True, help="Behörde, deren Register es ist.")
+@click.option(
+    "--dry-run", is_flag=True, help="Nur prüfen und Fehler je Zeile zeigen, nichts ändern."
+)
+def register_import(file: str, authority_key: str, dry_run: bool) -> None:
+    """Ein Prozessregister prüfen und importieren (gleiche Datei erneut: keine Änderung)."""
+    from pathlib import Path
+
+    from app.catalog import imports
+
+    path, settings = Path(file), current_settings()
+    table = _run(
+        lambda _session: imports.read_file(
+            path.read_bytes(), path.name, max_bytes=settings.max_upload_bytes
+        )
+    )
+    click.echo(table.report())
+    if dry_run or not table.valid_rows:
+        return
+    actor, totals = _cli_actor(), imports.ImportCounts()
+    rows = table.valid_rows
+    fields = table.fields
+    for batch in _progress(
+        list(imports.batches(rows)), -(-len(rows) // imports.BATCH_SIZE), "Import"
+    ):
+        totals.add(
+            _run(
+                lambda session, batch=batch: imports.import_rows(
+                    session, actor, identity.get_authority(session, authority_key), batch, fields
+                )
+            )
+        )
+    click.echo(
+        f"{totals.created} neu, {totals.updated} aktualisiert, {totals.unchanged} unverändert."
+    )
+
+
+@register.command("resume")
+def register_resume() -> None:
+    """Wartende und abgebrochene Importe aus dem Browser (erneut) ausführen."""
+    from app.catalog import imports
+    from app.catalog.models import ImportJob
+    from app.identity.services import actor_for
+
+    database = get_database()
+    with database.session(write=False) as session:
+        job_ids = imports.runnable_jobs(session)
+    for job_id in job_ids:
+        with database.session(write=False) as session:
+            job = session.get(ImportJob, job_id)
+            actor = actor_for(job.account) if job.account_id else _cli_actor()
+        imports.run_job(database, job_id, actor, max_bytes=current_settings().max_upload_bytes)
+        click.echo(f"Import {job_id} ausgeführt.")
+    if not job_ids:
+        click.echo("Kein Import wartet.")
+
+
 # --- XProzess ----------------------------------------------------------------------------------
 
 xprozess = AppGroup("xprozess", help="XProzess-2-Nachrichten (FIM) übernehmen und ausgeben.")

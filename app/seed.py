@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.authz import Actor, system_actor
 from app.catalog import services as catalog
+from app.catalog.fields import SCALAR_FIELDS
 from app.catalog.models import OzgService, Process, ProcessVersion
 from app.db import Database
 from app.fim.leika import is_leika_key
@@ -168,7 +169,7 @@ def _catalogue_entries(seed_dir: Path, ozg_ids: set[str]) -> dict[str, dict[str,
 
 
 def _overlay_musterprozess(base: dict[str, Any], muster: dict[str, Any]) -> dict[str, Any]:
-    steckbrief = {name: muster[name] for name in catalog.SCALAR_FIELDS if name in muster}
+    steckbrief = {name: muster[name] for name in SCALAR_FIELDS if name in muster}
     steckbrief["leika_keys"] = muster["leika_keys"]
     steckbrief["maturity"] = muster["maturity"]
     keywords = list(muster.get("keywords", []))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
@@ -17,8 +18,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.catalog.fields import MATURITY_DIMENSIONS
 from app.db import Base, CreatedAt, JSONDocument, UpdatedAt, UUIDPrimaryKey, enum_column
-from app.identity.models import Authority
+from app.identity.models import Account, Authority
 
 
 class ProcessKind(StrEnum):
@@ -30,9 +32,6 @@ class DigitisationPotential(StrEnum):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
-
-
-MATURITY_DIMENSIONS = ("documentation", "it_support", "cross_unit", "evaluation")
 
 
 class OzgService(Base):
@@ -145,3 +144,41 @@ class ProcessVersion(Base):
     created_at: Mapped[CreatedAt]
 
     process: Mapped[Process] = relationship(back_populates="versions")
+
+
+class ImportStatus(StrEnum):
+    CHECKED = "checked"  # read and checked (dry run), waiting for the go-ahead
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ImportJob(Base):
+    """One process-register file on its way into the catalogue: checked first, then imported."""
+
+    __tablename__ = "import_jobs"
+
+    id: Mapped[UUIDPrimaryKey]
+    authority_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("authorities.id"), index=True)
+    account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("accounts.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    blob_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    status: Mapped[ImportStatus] = mapped_column(
+        enum_column(ImportStatus, "import_status"), index=True
+    )
+    total_rows: Mapped[int] = mapped_column(default=0)
+    valid_rows: Mapped[int] = mapped_column(default=0)
+    processed_rows: Mapped[int] = mapped_column(default=0)
+    created_count: Mapped[int] = mapped_column(default=0)
+    updated_count: Mapped[int] = mapped_column(default=0)
+    unchanged_count: Mapped[int] = mapped_column(default=0)
+    report: Mapped[dict[str, object]] = mapped_column(JSONDocument, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[CreatedAt]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
+
+    authority: Mapped[Authority] = relationship()
+    account: Mapped[Account | None] = relationship()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -12,7 +11,8 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit.services import record
-from app.authz import Actor, Permission, require
+from app.authz import Actor, Permission, owned_by, require
+from app.catalog.fields import SCALAR_FIELDS, STECKBRIEF_FIELDS
 from app.catalog.models import (
     DigitisationPotential,
     OzgService,
@@ -25,26 +25,6 @@ from app.db import utcnow
 from app.errors import NotFound, PreconditionFailed, ValidationFailed
 from app.identity.models import Authority
 from app.text import fold, folded_words
-
-SCALAR_FIELDS = (
-    "title",
-    "description",
-    "ozg_id",
-    "legal_bases",
-    "responsible_unit",
-    "trigger",
-    "result",
-    "required_documents",
-    "fees",
-    "cases_per_year",
-    "minutes_per_case",
-    "cycle_time_days",
-    "digitisation_potential",
-    "keywords",
-    "synonyms",
-)
-STECKBRIEF_FIELDS = (*SCALAR_FIELDS, "leika_keys", "maturity")
-
 
 # --- reading -----------------------------------------------------------------------------------
 
@@ -107,7 +87,7 @@ def create_process(
     external_ref: str | None = None,
     message: str | None = None,
 ) -> Process:
-    require(actor, Permission.PROCESS_CREATE, _Owned(authority.id))
+    require(actor, Permission.PROCESS_CREATE, owned_by(authority.id))
     kind = ProcessKind.CATALOGUE if authority.is_register else ProcessKind.AUTHORITY
     process = Process(
         id=uuid.uuid4(),
@@ -173,11 +153,6 @@ def update_process(
         details={"version": process.version},
     )
     return True
-
-
-@dataclass(frozen=True)
-class _Owned:
-    authority_id: uuid.UUID
 
 
 def _stale(current: int | None) -> PreconditionFailed:

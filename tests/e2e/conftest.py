@@ -8,6 +8,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from app.authz import system_actor
+from app.config import load_settings
+from app.db import Database
+from app.identity.demo import provider_config, wire_demo_logins
+from app.seed import SeedReport, seed_authorities
+from tests.conftest import SEED_PATH, TEST_SECRET, new_database
+from tests.support.oidc import OidcProvider
 from tests.support.server import RegisterProcess
 
 CHROMIUM = "/usr/bin/chromium"
@@ -32,6 +39,49 @@ def live_server(
         yield server.start()
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A register in demo mode with its demo OpenID provider: the one `scripts/run` starts."""
+    instance = tmp_path_factory.mktemp("demo-instance")
+    url = new_database(request, tmp_path_factory, "musterregister_demo")
+    server = RegisterProcess(url, instance, environ={"MUSTERREGISTER_DEMO": "true"})
+    settings = load_settings(
+        {
+            "demo": True,
+            "secret_key": TEST_SECRET,
+            "base_url": server.url,
+            "instance_path": instance,
+        },
+        environ={},
+    )
+    config = provider_config(settings)
+    provider = OidcProvider(instance, "demo", config["clients"], config["accounts"]).start()
+    database = Database(url)
+    try:
+        with database.transaction() as session:
+            seed_authorities(session, system_actor("Test"), SEED_PATH, SeedReport())
+            wire_demo_logins(session, system_actor("Test"), SEED_PATH, provider.issuer)
+    finally:
+        database.dispose()
+    server.environ["MUSTERREGISTER_DEMO_OIDC_ISSUER"] = provider.issuer
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+        provider.stop()
+
+
+def demo_login(page: Page, site: str, authority: str, persona: str) -> None:
+    """Log in through the demo provider: pick the authority, then the persona's button."""
+    page.goto(f"{site}/anmelden")
+    page.get_by_role("searchbox", name="Behörde").fill(authority)
+    page.get_by_role("link", name=authority).click()
+    page.get_by_role("button", name=persona).click()
+    page.wait_for_url(f"{site}/konto")
 
 
 @pytest.fixture(scope="session")
