@@ -16,7 +16,7 @@ MULTIPART_ALLOWANCE = 64 * 1024  # room for form fields and boundaries around an
 
 def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     """Build an application from the environment plus ``overrides`` (typed setting names)."""
-    from app import api, cache, db, errors
+    from app import api, cache, db, errors, search
     from app.audit import refusals
     from app.catalog import views as catalog_views
     from app.identity import admin_views, auth, sessions
@@ -40,6 +40,7 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     app.extensions["musterregister.settings"] = settings
     db.init_app(app, db.Database(settings.effective_database_url))
     cache.init_app(app, enabled=settings.response_cache)
+    search.init_app(app, settings)
     errors.init_app(app)
     sessions.init_app(app, settings)
     auth.init_app(app)

@@ -119,6 +119,13 @@ def seed_command(demo_accounts: bool | None) -> None:
         click.echo(f"übersprungen: {note}")
     if not report.changed_anything:
         click.echo("Seed-Register ist bereits vollständig geladen; nichts geändert.")
+    progress = _StageProgress()
+    try:
+        indexed = _search_runtime().drain(progress=progress)
+    finally:
+        progress.close()
+    if indexed:
+        click.echo(f"Suchindex aktualisiert ({indexed}).")
 
 
 # --- revisions ---------------------------------------------------------------------------------
@@ -555,6 +562,104 @@ def _refuse_demo_logins_in_production() -> None:
                 "Bitte die Anmeldung dieser Behörden einrichten (musterregister authorities login …) "
                 "oder den Demo-Modus ausdrücklich einschalten."
             )
+
+
+# --- search ------------------------------------------------------------------------------------
+
+search_group = AppGroup("search", help="Suchindex verwalten.")
+main.add_command(search_group)
+SEARCH_STAGES = {"read": "Daten lesen", "index": "Indexieren"}
+
+
+class _StageProgress:
+    """One progress bar per stage of a long search job, on stderr."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._stage: str | None = None
+        self._done = 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self._stage:
+            self.close()
+            self._stage, self._done = stage, 0
+            label = SEARCH_STAGES.get(stage, stage)
+            self._bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
+            self._bar.__enter__()
+        self._bar.update(done - self._done)
+        self._done = done
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+
+def _search_runtime() -> Any:
+    from app.search import search_runtime
+
+    return search_runtime()
+
+
+@search_group.command("rebuild")
+@click.option(
+    "--processes",
+    default=1,
+    show_default=True,
+    type=int,
+    help="Prozesse, die den Index schreiben (2 lohnt sich ab etwa 50.000 Dokumenten).",
+)
+def search_rebuild(processes: int) -> None:
+    """Suchindex und Wortschatz vollständig neu aufbauen (die Suche läuft währenddessen weiter)."""
+    progress = _StageProgress()
+    try:
+        count = _search_runtime().rebuild(processes=max(1, processes), progress=progress)
+    except TimeoutError as error:
+        raise click.ClickException(f"{error} Bitte später erneut versuchen.") from None
+    finally:
+        progress.close()
+    click.echo(f"Suchindex neu aufgebaut: {count} Dokumente.")
+
+
+@search_group.command("sync")
+def search_sync() -> None:
+    """Wartende Änderungen jetzt indexieren (sonst tut das der laufende Server)."""
+    progress = _StageProgress()
+    try:
+        count = _search_runtime().drain(progress=progress)
+    finally:
+        progress.close()
+    click.echo(f"{count} Änderungen indexiert." if count else "Nichts zu indexieren.")
+
+
+@search_group.command("check")
+@click.option(
+    "--show", default=20, show_default=True, type=int, help="So viele Abweichungen zeigen."
+)
+def search_check(show: int) -> None:
+    """Index mit der Datenbank vergleichen; Exit-Code 1 bei Abweichungen."""
+    progress = _StageProgress()
+    try:
+        drift = _search_runtime().check(progress=progress)
+    finally:
+        progress.close()
+    labels = (
+        ("fehlen im Index", drift.missing),
+        ("veraltet im Index", drift.stale),
+        ("im Index, aber nicht mehr in der Datenbank", drift.orphaned),
+    )
+    for label, ids in labels:
+        if ids:
+            click.echo(f"{len(ids)} Dokumente {label}:")
+            for document_id in ids[:show]:
+                click.echo(f"  {document_id}")
+    if drift.queued:
+        click.echo(f"{drift.queued} Änderungen warten noch auf den Indexer.")
+    if drift.clean:
+        click.echo("Index und Datenbank stimmen überein.")
+        return
+    click.echo("Abhilfe: musterregister search rebuild")
+    sys.exit(1)
 
 
 @main.command("serve")

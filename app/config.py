@@ -16,6 +16,7 @@ from pathlib import Path
 
 ENV_PREFIX = "MUSTERREGISTER_"
 MIB = 1024 * 1024
+SEARCH_BACKENDS = ("whoosh", "postgresql")
 
 
 class ConfigError(RuntimeError):
@@ -37,6 +38,8 @@ class Settings:
     demo_oidc_issuer: str = "http://127.0.0.1:5001"
     lint_disabled_rules: frozenset[str] = frozenset()
     background_jobs: bool = True  # false: long work (register imports) runs inside the request
+    search_backend: str = "whoosh"  # or "postgresql": one index in the database for several hosts
+    search_index_path: Path | None = None  # Whoosh index folder; default <instance>/suchindex
     seed_path: Path = field(
         default_factory=lambda: Path(__file__).resolve().parent.parent / "seed" / "musterregister"
     )
@@ -49,12 +52,17 @@ class Settings:
         return frozenset(RULES_BY_ID) - self.lint_disabled_rules
 
     @property
+    def effective_search_index_path(self) -> Path:
+        return self.search_index_path or self.instance_path / "suchindex"
+
+    @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.instance_path / 'musterregister.sqlite3'}"
 
 
 _PARSERS = {
     "instance_path": Path,
+    "search_index_path": Path,
     "seed_path": Path,
     "demo": lambda raw: _parse_bool("demo", raw),
     "response_cache": lambda raw: _parse_bool("response_cache", raw),
@@ -147,7 +155,23 @@ def load_settings(
     )
     values.update(_parse(dict(overrides or {})))
     settings = Settings(**values)  # type: ignore[arg-type]
+    _check_search_backend(settings)
     return _with_secret_key(settings)
+
+
+def _check_search_backend(settings: Settings) -> None:
+    if settings.search_backend not in SEARCH_BACKENDS:
+        raise ConfigError(
+            f"{ENV_PREFIX}SEARCH_BACKEND: '{settings.search_backend}' gibt es nicht. "
+            f"Möglich: {', '.join(SEARCH_BACKENDS)}."
+        )
+    if settings.search_backend == "postgresql" and not settings.effective_database_url.startswith(
+        "postgresql"
+    ):
+        raise ConfigError(
+            f"{ENV_PREFIX}SEARCH_BACKEND=postgresql braucht eine PostgreSQL-Datenbank "
+            f"({ENV_PREFIX}DATABASE_URL=postgresql+psycopg://…)."
+        )
 
 
 def _with_secret_key(settings: Settings) -> Settings:
