@@ -27,6 +27,7 @@ PUBLIC = "public"
 
 class Permission(StrEnum):
     AUTHORITY_MANAGE = "identity:authority:manage"
+    SEARCH_SYNONYMS_MANAGE = "search:synonyms:manage"
     ACCOUNT_MANAGE = "identity:account:manage"
     ACCOUNT_VIEW = "identity:account:view"
     TOKEN_MANAGE = "identity:token:manage"
@@ -148,6 +149,7 @@ def can_manage_token(actor: Actor, token: Any) -> bool:
 
 _POLICY: dict[Permission, Callable[[Actor, Any], bool]] = {
     Permission.AUTHORITY_MANAGE: can_manage_register,
+    Permission.SEARCH_SYNONYMS_MANAGE: can_manage_register,
     Permission.ACCOUNT_MANAGE: can_manage_register,
     Permission.ACCOUNT_VIEW: can_view_account,
     Permission.TOKEN_MANAGE: can_manage_token,
@@ -191,7 +193,11 @@ def require(actor: Actor, permission: Permission, obj: Any = None) -> None:
 def _refusal_message(permission: Permission) -> str:
     if permission in {Permission.TOKEN_MANAGE, Permission.ACCOUNT_VIEW}:
         return "Das geht nur nach der Anmeldung im Browser, nicht mit einem API-Token."
-    if permission in {Permission.AUTHORITY_MANAGE, Permission.ACCOUNT_MANAGE}:
+    if permission in {
+        Permission.AUTHORITY_MANAGE,
+        Permission.ACCOUNT_MANAGE,
+        Permission.SEARCH_SYNONYMS_MANAGE,
+    }:
         return "Nur Registeradministratorinnen und -administratoren dürfen das."
     return "Nur Beitragende der besitzenden Behörde dürfen das ändern."
 
