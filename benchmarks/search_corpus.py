@@ -124,9 +124,12 @@ def _authority_document(
     unit = rng.choice(UNITS)
     authority_id, authority_name = authority
     has_model = rng.random() < 0.33
-    title = rng.choice(TITLE_FORMS).format(name=service["name"], authority=authority_name, unit=unit)
+    title = rng.choice(TITLE_FORMS).format(
+        name=service["name"], authority=authority_name, unit=unit
+    )
     description = " ".join(
-        rng.choice(OPENINGS).format(topic=service["name"], unit=unit) for _ in range(rng.randint(1, 3))
+        rng.choice(OPENINGS).format(topic=service["name"], unit=unit)
+        for _ in range(rng.randint(1, 3))
     )
     return SearchDocument(
         id=f"process:{uuid.UUID(int=rng.getrandbits(128))}",

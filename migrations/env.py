@@ -12,6 +12,9 @@ from app.db import Base, UTCDateTime, import_all_models, make_engine
 
 import_all_models()
 target_metadata = Base.metadata
+# Objects of the PostgreSQL search backend (migration 0006) without a model, so that SQLite does
+# not get them: autogenerate must neither offer to drop them nor report them by ``alembic check``.
+UNMODELLED = frozenset({"search_documents", "ix_search_vocabulary_word_trgm"})
 
 
 def _database_url() -> str:
@@ -33,6 +36,12 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     return False
 
 
+def _include_object(
+    _obj: Any, name: str | None, _type: str, reflected: bool, compare_to: Any
+) -> bool:
+    return not (reflected and compare_to is None and name in UNMODELLED)
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -41,6 +50,7 @@ def _configure(connection: Connection) -> None:
         render_item=_render_item,
         compare_type=True,
         compare_server_default=True,
+        include_object=_include_object,
     )
 
 

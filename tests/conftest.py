@@ -81,6 +81,10 @@ def app_overrides(instance_path: Path, database_url: str, **extra: object) -> di
         "demo": False,
         # all sessions of a test share one connection, which a second thread must not use
         "background_jobs": False,
+        # the search tests run against the backend of the database the run was asked for
+        "search_backend": "postgresql"
+        if os.environ.get("TEST_DATABASE") == "postgresql"
+        else "whoosh",
         **extra,
     }
 

@@ -19,6 +19,7 @@ LEIKA_QUERY = re.compile(r"^[\d\s]+$")
 MIN_LEIKA_DIGITS = 5
 MAX_WORDS = 12
 COMPLETIONS = 8
+MIN_COMPLETION_PREFIX = 3  # "be" would stand for a tenth of all words
 CORRECTIONS = 3
 
 OWN, VERB_FORM, PARTS, SYNONYM, CORRECTION, COMPLETION = 1.0, 0.9, 0.7, 0.85, 0.8, 0.75
@@ -207,7 +208,7 @@ class Planner:
             for candidate in self.vocabulary.completions(word, COMPLETIONS + 1)
             if candidate != word
         ][:COMPLETIONS]
-        if len(word) < 2 or not completions:
+        if len(word) < MIN_COMPLETION_PREFIX or not completions:
             return self._word(word)
         options = self._own_alternatives(word)
         options.extend(Alternative((stem(c),), (c,), COMPLETION) for c in completions)
