@@ -54,3 +54,12 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     catalog_views.init_app(app)
     refusals.init_app(app)
     return app
+
+
+def close_app(app: Flask) -> None:
+    """Stop the background work of ``app`` and close its database connections."""
+    from app.db import get_database
+    from app.search import search_runtime
+
+    search_runtime(app).close()
+    get_database(app).dispose()

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app import create_app, migrate
+from app import close_app, create_app, migrate
 from app.cache import response_cache
 from app.db import Database, get_database
 from app.seed import load_seed
@@ -97,7 +97,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         )
     )
     yield app
-    get_database(app).dispose()
+    close_app(app)
 
 
 @pytest.fixture(scope="session")
@@ -106,7 +106,7 @@ def seeded_app(
 ) -> Iterator[Flask]:
     app = create_app(app_overrides(tmp_path_factory.mktemp("seeded-instance"), seeded_database_url))
     yield app
-    get_database(app).dispose()
+    close_app(app)
 
 
 @contextmanager

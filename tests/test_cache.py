@@ -6,10 +6,9 @@ import uuid
 
 import pytest
 
-from app import create_app
+from app import close_app, create_app
 from app.cache import ResponseCache, _Entry, current_generation, response_cache
 from app.catalog import services as catalog
-from app.db import get_database
 from app.identity.models import Role
 from tests.conftest import TEST_SECRET
 from tests.factories import SYSTEM, make_authority, make_member, make_process
@@ -102,4 +101,4 @@ def test_the_cache_can_be_switched_off(tmp_path, database_url):
         assert response_cache(app) is None
         assert app.test_client().get("/api/v1/processes?page_size=1").status_code == 200
     finally:
-        get_database(app).dispose()
+        close_app(app)

@@ -106,8 +106,7 @@ def test_lint_findings_are_stored_with_the_revision(client, owner):
 
 
 def test_an_instance_can_switch_rules_off(tmp_path, database_url, session):
-    from app import create_app
-    from app.db import get_database
+    from app import close_app, create_app
     from tests.conftest import TEST_SECRET
 
     app = create_app(
@@ -129,7 +128,7 @@ def test_an_instance_can_switch_rules_off(tmp_path, database_url, session):
             "task-label-verb",
         }
     finally:
-        get_database(app).dispose()
+        close_app(app)
 
 
 def test_unknown_rule_names_are_a_configuration_error():

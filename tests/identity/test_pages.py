@@ -208,8 +208,7 @@ def test_the_secret_itself_is_never_accepted_or_shown(client, session):
 
 
 def test_demo_mode_shows_a_banner(tmp_path, database_url):
-    from app import create_app
-    from app.db import get_database
+    from app import close_app, create_app
     from tests.conftest import TEST_SECRET
 
     app = create_app(
@@ -223,4 +222,4 @@ def test_demo_mode_shows_a_banner(tmp_path, database_url):
     try:
         assert "Demo" in app.test_client().get("/anmelden").get_data(as_text=True)
     finally:
-        get_database(app).dispose()
+        close_app(app)
