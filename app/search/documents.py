@@ -274,22 +274,31 @@ def _expand(
     return process_ids, model_ids
 
 
-def _processes_with_model_texts(
-    session: Session, process_ids: set[uuid.UUID]
-) -> Iterator[tuple[Process, list[str]]]:
-    if not process_ids:
-        return
-    processes = session.scalars(
+def load_processes(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Process]:
+    """Processes with everything a document or a hit shows of them (authority, OZG, LeiKa)."""
+    ids = set(ids)
+    if not ids:
+        return {}
+    rows = session.scalars(
         select(Process)
-        .where(Process.id.in_(process_ids))
+        .where(Process.id.in_(ids))
         .options(
             joinedload(Process.authority),
             joinedload(Process.ozg_service),
             selectinload(Process.leika_key_rows),
         )
     ).unique()
+    return {process.id: process for process in rows}
+
+
+def _processes_with_model_texts(
+    session: Session, process_ids: set[uuid.UUID]
+) -> Iterator[tuple[Process, list[str]]]:
+    if not process_ids:
+        return
+    processes = load_processes(session, process_ids)
     texts = _published_model_texts(session, process_ids)
-    for process in processes:
+    for process in processes.values():
         yield process, texts.get(process.id, [])
 
 

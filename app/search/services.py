@@ -7,7 +7,6 @@ facet labels and "Meinten Sie …".
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -15,7 +14,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from app.authz import Actor
 from app.catalog.models import Process
@@ -24,11 +23,10 @@ from app.identity.models import GERMAN_STATES, Authority
 from app.library.models import ProcessModel, Revision, RevisionStatus
 from app.search.analysis import GermanAnalyzer
 from app.search.backend import RawHit, SearchRequest
-from app.search.documents import FACETS, DocType, Kind
+from app.search.documents import FACETS, DocType, Kind, load_processes
 from app.search.indexing import SearchRuntime
 from app.search.query import QueryPlan
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 MAX_QUERY_LENGTH = 200
 MAX_PAGE_SIZE = 50
 MAX_RESULT_WINDOW = 1000  # deeper pages are no search any more
@@ -81,6 +79,11 @@ class InvalidSearch(DomainError):
     status, slug = 400, "invalid-search"
 
 
+def printable(text: str) -> str:
+    """The text with control and other unprintable characters as spaces (a NUL breaks SQL)."""
+    return "".join(char if char.isprintable() else " " for char in text)
+
+
 @dataclass(frozen=True)
 class Query:
     text: str
@@ -91,7 +94,7 @@ class Query:
     with_facets: bool = True
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "text", CONTROL_CHARACTERS.sub(" ", self.text))
+        object.__setattr__(self, "text", printable(self.text))
         problems = {}
         if len(self.text) > MAX_QUERY_LENGTH:
             problems["q"] = [f"Höchstens {MAX_QUERY_LENGTH} Zeichen."]
@@ -229,7 +232,7 @@ def _hits(
     models = _load_models(session, {obj_id for _h, kind, obj_id in parsed if kind == "model"})
     process_ids = {obj_id for _h, kind, obj_id in parsed if kind == "process"}
     process_ids |= {model.process_id for model in models.values()}
-    processes = _load_processes(session, process_ids)
+    processes = load_processes(session, process_ids)
     steps = _published_steps(session, process_ids, models)
     hits = []
     for raw, kind, obj_id in parsed:
@@ -294,21 +297,6 @@ def _kind(process: Process, model: ProcessModel | None, steps: Mapping[uuid.UUID
     if process.kind.value == "catalogue":
         return (Kind.MUSTERPROZESS if process.id in steps else Kind.LEISTUNG).value
     return Kind.BEHOERDE.value
-
-
-def _load_processes(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, Process]:
-    if not ids:
-        return {}
-    rows = session.scalars(
-        select(Process)
-        .where(Process.id.in_(ids))
-        .options(
-            joinedload(Process.authority),
-            joinedload(Process.ozg_service),
-            selectinload(Process.leika_key_rows),
-        )
-    ).unique()
-    return {process.id: process for process in rows}
 
 
 def _load_models(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, ProcessModel]:

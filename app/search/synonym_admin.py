@@ -21,8 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
-from app.authz import Actor, ActorKind, can_manage_register
-from app.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
+from app.authz import Actor, Permission, require
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.search import linguistics
 from app.search.analysis import WORD_PATTERN, fold_word, stopwords
 from app.search.models import SynonymEntry
@@ -70,18 +70,6 @@ class Synonym:
         return {"replacements": list(self.replacements), "origin": self.origin.value}
 
 
-# --- who may ---------------------------------------------------------------------------------
-
-
-def require_synonym_admin(actor: Actor) -> None:
-    """Register admins (and the system) change the synonyms; everyone else is refused."""
-    if actor.kind is ActorKind.SYSTEM or can_manage_register(actor):
-        return
-    if not actor.is_authenticated:
-        raise Unauthorized()
-    raise Forbidden("Nur Registeradministratorinnen und -administratoren verwalten die Synonyme.")
-
-
 # --- reading ---------------------------------------------------------------------------------
 
 
@@ -89,7 +77,7 @@ def list_synonyms(
     session: Session, actor: Actor, *, text: str | None = None, origin: Origin | None = None
 ) -> list[Synonym]:
     """Every shipped and every stored entry, by term; ``text`` filters term and replacements."""
-    require_synonym_admin(actor)
+    require(actor, Permission.SEARCH_SYNONYMS_MANAGE)
     rows = {row.term: row for row in session.scalars(select(SynonymEntry))}
     shipped = base_synonyms()
     terms = sorted(set(shipped) | set(rows), key=lambda term: (fold_text(term), term))
@@ -105,7 +93,7 @@ def list_synonyms(
 
 def get_synonym(session: Session, actor: Actor, term: str) -> Synonym:
     """The entry for ``term`` however it is written; NotFound if neither shipped nor stored."""
-    require_synonym_admin(actor)
+    require(actor, Permission.SEARCH_SYNONYMS_MANAGE)
     found = _entry(session, entry_key(term))
     if found is None:
         raise NotFound("Diesen Eintrag gibt es in der Synonymliste nicht.")
@@ -119,7 +107,7 @@ def save_synonym(
     session: Session, actor: Actor, term: str, replacements: str | Iterable[str]
 ) -> Synonym:
     """Add a term or change its replacements; the shipped replacements again mean "as shipped"."""
-    require_synonym_admin(actor)
+    require(actor, Permission.SEARCH_SYNONYMS_MANAGE)
     cleaned_term, parts = validate(term, replacements)
     key = entry_key(cleaned_term)
     before = _entry(session, key)
@@ -140,7 +128,7 @@ def save_synonym(
 
 def switch_off(session: Session, actor: Actor, term: str) -> Synonym | None:
     """A shipped term stops expanding; a term an admin added is removed (returns None then)."""
-    require_synonym_admin(actor)
+    require(actor, Permission.SEARCH_SYNONYMS_MANAGE)
     key = entry_key(term)
     before = _existing(session, key)
     row = session.get(SynonymEntry, before.term)
@@ -158,7 +146,7 @@ def switch_off(session: Session, actor: Actor, term: str) -> Synonym | None:
 
 def restore(session: Session, actor: Actor, term: str) -> Synonym:
     """The shipped replacements again, after a change or after switching the term off."""
-    require_synonym_admin(actor)
+    require(actor, Permission.SEARCH_SYNONYMS_MANAGE)
     key = entry_key(term)
     before = _existing(session, key)
     if before.shipped is None:

@@ -31,6 +31,7 @@ from app.search.services import (
     InvalidSearch,
     Query,
     SearchResult,
+    printable,
     search,
 )
 from app.validation_messages import translate
@@ -84,7 +85,7 @@ def _search_query(args: MultiDict[str, str]) -> tuple[str, Query | None]:
     repeated = sorted(name for name in args if len(args.getlist(name)) > 1)
     if repeated:
         raise InvalidSearch(f"Jede Angabe nur einmal: {', '.join(repeated)}.")
-    text = _printable(args.get("q", "")).strip()
+    text = printable(args.get("q", "")).strip()
     data: dict[str, str] = {name: args[name].strip() for name in FACETS if args.get(name, "")}
     data["page"] = args.get("seite", "1")
     if text:
@@ -109,10 +110,6 @@ def _invalid(messages: Any) -> InvalidSearch:
         for name, problems in errors.items()
     ]
     return InvalidSearch(f"Die Suchanfrage ist ungültig. {' '.join(parts)}", errors=errors)
-
-
-def _printable(text: str) -> str:
-    return "".join(char if char.isprintable() else " " for char in text)
 
 
 def search_url(**changes: str | int | None) -> str:
@@ -177,7 +174,6 @@ class SynonymActionForm(FlaskForm):
 @admin_bp.route("", methods=["GET"])
 @requires(Permission.SEARCH_SYNONYMS_MANAGE)
 def synonym_list():
-    synonyms.require_synonym_admin(current_actor())
     form = SynonymForm()
     term = (request.args.get("begriff") or "").strip()[: synonyms.MAX_TERM_CHARS]
     if term:
@@ -189,7 +185,6 @@ def synonym_list():
 @requires(Permission.SEARCH_SYNONYMS_MANAGE)
 def synonym_save():
     actor = current_actor()
-    synonyms.require_synonym_admin(actor)
     form = SynonymForm()
     if form.validate_on_submit():
         session = request_session()
@@ -211,7 +206,6 @@ def synonym_save():
 @requires(Permission.SEARCH_SYNONYMS_MANAGE)
 def synonym_switch_off():
     actor = current_actor()
-    synonyms.require_synonym_admin(actor)
     term = _action_term()
     session = request_session()
     entry = synonyms.switch_off(session, actor, term)
@@ -227,7 +221,6 @@ def synonym_switch_off():
 @requires(Permission.SEARCH_SYNONYMS_MANAGE)
 def synonym_restore():
     actor = current_actor()
-    synonyms.require_synonym_admin(actor)
     term = _action_term()
     session = request_session()
     entry = synonyms.restore(session, actor, term)

@@ -111,3 +111,8 @@ def test_compounds_written_as_parts_when_nothing_matched():
 def test_stop_words_and_overlong_queries_are_harmless():
     assert PLANNER.plan("der die das").is_empty
     assert len(PLANNER.plan("hund " * 100).words) <= 12
+
+
+def test_two_letters_are_not_completed_yet():
+    (word,) = PLANNER.plan("pe", typing=True).words
+    assert [option.terms for option in word.alternatives] == [(stem("pe"),)]

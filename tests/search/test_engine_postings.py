@@ -27,7 +27,7 @@ from whoosh.reading import IndexReader
 
 from app.search.analysis import GermanAnalyzer, Vocabulary, stem, vocabulary_counts
 from app.search.backend import RawResults, SearchRequest
-from app.search.documents import FACETS, PUBLIC, DocType, Kind, SearchDocument
+from app.search.documents import FACETS, PUBLIC, Kind, SearchDocument
 from app.search.postings import (
     K1,
     LEIKA_FIELD,
@@ -43,8 +43,8 @@ from app.search.query import Alternative, Planner, PlanWord, QueryPlan, Synonyms
 from app.search.whoosh_backend import CURRENT, WhooshBackend
 from benchmarks import search_speed
 from benchmarks.search_corpus import documents
+from tests.search.documents import AUTHORITY_A, AUTHORITY_B, AUTHORITY_C, make_document
 
-AUTHORITY_A, AUTHORITY_B, AUTHORITY_C = (uuid.UUID(int=n) for n in (0xA, 0xB, 0xC))
 BLOCK = 128  # postings per Whoosh block
 BULK, EXTRA = 1200, 150
 TOPICS = ["Hundesteuer", "Wohngeld", "Gewerbe", "Fischereischein", "Parkausweis", "Baugenehmigung"]
@@ -57,21 +57,7 @@ ROW = re.compile(
 )
 
 
-def make(number: int, title: str, body: str = "", **values: object) -> SearchDocument:
-    ref = f"process:{uuid.UUID(int=number)}"
-    fields: dict[str, object] = {
-        "id": ref,
-        "ref": ref,
-        "type": DocType.PROCESS,
-        "kind": Kind.BEHOERDE,
-        "process_id": uuid.UUID(int=number),
-        "model_id": None,
-        "authority_id": AUTHORITY_A,
-        "texts": {"title": title, "body": body},
-        "state": "NW",
-    }
-    fields.update(values)
-    return SearchDocument(**fields)  # type: ignore[arg-type]
+make = make_document
 
 
 def bulk_documents(start: int, count: int, seed: int) -> list[SearchDocument]:

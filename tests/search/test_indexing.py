@@ -261,3 +261,13 @@ def test_an_empty_index_answers_and_is_still_built_on_first_run(tmp_path):
 
 def test_control_characters_in_a_query_are_harmless(runtime):
     assert titles_found(runtime, "Hund\x00\x1b[31m") == titles_found(runtime, "Hund")
+
+
+def test_a_compound_that_finds_nothing_is_searched_as_its_parts(database, runtime):
+    create_process(database, "Bienen Genehmigung")
+    create_process(database, "Schwarm Meldung")
+    runtime.drain()
+    with runtime.database.session(write=False) as session:
+        result = search(session, runtime, ANONYMOUS, Query("Bienenschwarmgenehmigung"))
+    assert [hit.title for hit in result.hits][:1] == ["Bienen Genehmigung"]
+    assert result.relaxed

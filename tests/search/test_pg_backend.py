@@ -24,7 +24,7 @@ from app import migrate
 from app.db import Database
 from app.search.analysis import GermanAnalyzer, Vocabulary, vocabulary_counts
 from app.search.backend import OWN_AUTHORITY_BOOST, RawResults, SearchRequest
-from app.search.documents import FACETS, DocType, Kind, SearchDocument
+from app.search.documents import FACETS, Kind, SearchDocument
 from app.search.pg_backend import PostgresBackend, class_texts
 from app.search.pg_search import (
     STATISTICS,
@@ -36,29 +36,16 @@ from app.search.pg_search import (
 from app.search.query import Planner, Synonyms, base_synonyms
 from app.search.whoosh_backend import WhooshBackend
 from benchmarks.search_corpus import documents as catalogue_documents
+from tests.search.documents import AUTHORITY_A, AUTHORITY_B, AUTHORITY_C, make_document
 from tests.support.postgres import PostgresServer
 
 pytestmark = pytest.mark.postgres
 
 QUERIES = Path(__file__).parent / "queries.tsv"
-AUTHORITY_A, AUTHORITY_B, AUTHORITY_C = (uuid.UUID(int=n) for n in (0xA, 0xB, 0xC))
 
 
 def make(number: int, title: str, body: str = "", **values: object) -> SearchDocument:
-    ref = f"process:{uuid.UUID(int=number)}"
-    fields: dict[str, object] = {
-        "id": ref,
-        "ref": ref,
-        "type": DocType.PROCESS,
-        "kind": Kind.LEISTUNG,
-        "process_id": uuid.UUID(int=number),
-        "model_id": None,
-        "authority_id": AUTHORITY_A,
-        "texts": {"title": title, "body": body},
-        "state": "NW",
-    }
-    fields.update(values)
-    return SearchDocument(**fields).with_digest()  # type: ignore[arg-type]
+    return make_document(number, title, body, **{"kind": Kind.LEISTUNG, **values})  # type: ignore[arg-type]
 
 
 CORPUS = [
