@@ -4,7 +4,8 @@ A word goes through: case and umlaut folding ("Führerschein", "FUEHRERSCHEIN" �
 verb-form normalisation (the ``ge`` of a participle after a separable prefix: "angemeldet" →
 "anmeldet"), Snowball German stemming ("anmelden", "Anmeldung", "anmeldet" → "anmeld") and, against
 the register's own vocabulary, compound splitting ("Hundesteuerbefreiung" → "Hundesteuer",
-"Befreiung", "Hund", "Steuer") and the last ``-t``/``-et`` of verb forms Snowball keeps
+"Befreiung", "Hund", "Steuer"; a general German word list fills in parts the register never uses on
+their own, such as "Bau" in "Baugenehmigung") and the last ``-t``/``-et`` of verb forms Snowball keeps
 ("beantragt" → "beantrag" when the vocabulary knows "Beantragung").
 
 Indexing emits a word's own stem *and* every derived term; a query asks for the own stem *or* the
@@ -33,11 +34,17 @@ MIN_COMPOUND_LENGTH = 8
 MIN_PART_LENGTH = 3
 MIN_VERBAL_NOUN_LENGTH = 7  # "impfung"; shorter words in -ung ("lung") are rarely verbal nouns
 SHORT_PART_MIN_DOCUMENTS = 5  # a three-letter part ("amt", "kfz") must be a common word
+VERB_STEM_ENDINGS = ("en", "n")  # "Fäll-genehmigung": a modifier may be a verb without its ending
+MIN_GENERAL_HEAD_LENGTH = 5  # a short head only the word list knows is mostly a suffix ("-lung")
+MIN_ZIPF_FOUR_LETTERS = 3.4
 LINKING_ELEMENTS = ("", "s", "es", "n", "en", "e", "er", "ens")
 SEPARABLE_PREFIXES = (
     "ab", "an", "auf", "aus", "bei", "ein", "fest", "frei", "her", "hin", "los", "mit", "nach",
     "um", "vor", "weg", "zu", "zurueck", "zusammen", "wieder", "heraus", "hinzu",
 )  # fmt: skip
+INSEPARABLE_PREFIXES = ("be", "ge", "er", "ver", "zer", "ent", "emp", "miss", "ueber", "unter",
+    "durch", "wider", "gegen", "hinter")  # fmt: skip
+PREFIXES = frozenset(SEPARABLE_PREFIXES + INSEPARABLE_PREFIXES)  # never a part ("Aus-stellung")
 _PARTICIPLE = re.compile(rf"^({'|'.join(SEPARABLE_PREFIXES)})ge([a-z]{{3,}}(?:t|et|en))$")
 _STEMMER = Stemmer.Stemmer("german")  # module level: a Stemmer object cannot be pickled
 _CACHE_SIZE = 262_144
@@ -52,6 +59,17 @@ def _read_word_list(name: str) -> list[str]:
 def stopwords() -> frozenset[str]:
     """Function words and phone filler, folded ("möchte" and "moechte" alike)."""
     return frozenset(fold(word) for word in _read_word_list("stoppwoerter.txt"))
+
+
+@functools.cache
+def general_lexicon() -> dict[str, float]:
+    """Common German words (folded) with their Zipf frequency, from data/grundwortschatz.tsv."""
+    words: dict[str, float] = {}
+    for line in _read_word_list("grundwortschatz.tsv"):
+        word, _, zipf = line.partition("\t")
+        folded = fold(word)
+        words[folded] = max(words.get(folded, 0.0), float(zipf))
+    return words
 
 
 @dataclass(frozen=True)
@@ -97,20 +115,32 @@ class Vocabulary:
     """The register's own words (folded) with the number of documents using each.
 
     It is the dictionary for compound splitting and verb forms, the word list for typo correction
-    and for "Meinten Sie …".
+    and for "Meinten Sie …". For compound splitting only, a general ``lexicon`` of German words
+    (folded word → Zipf frequency; the shipped list unless given) adds parts the register's own
+    texts never use alone.
     """
 
-    def __init__(self, documents: Mapping[str, int]) -> None:
+    def __init__(
+        self, documents: Mapping[str, int], lexicon: Mapping[str, float] | None = None
+    ) -> None:
         self.documents = dict(documents)
+        self._lexicon = lexicon
         self.words = sorted(self.documents)
         self.stems = frozenset(stem(word) for word in self.words)
         self.split = functools.lru_cache(maxsize=_CACHE_SIZE)(self._split)
+        self._best_split = functools.lru_cache(maxsize=_CACHE_SIZE)(self._find_best_split)
+        self._is_part = functools.lru_cache(maxsize=_CACHE_SIZE)(self._check_part)
+        self._stopwords = stopwords()
 
     def __contains__(self, word: str) -> bool:
         return word in self.documents
 
     def __len__(self) -> int:
         return len(self.documents)
+
+    @functools.cached_property
+    def lexicon(self) -> Mapping[str, float]:
+        return general_lexicon() if self._lexicon is None else self._lexicon
 
     def knows(self, word: str) -> bool:
         """Whether any document has this word, or a word with the same stem."""
@@ -134,13 +164,33 @@ class Vocabulary:
         candidates = self.words[start:end]
         return sorted(candidates, key=lambda word: (-self.documents[word], word))[:limit]
 
-    def _is_part(self, word: str) -> bool:
-        if len(word) < MIN_PART_LENGTH or word in stopwords():
+    def _check_part(self, word: str, head: bool) -> bool:
+        if len(word) < MIN_PART_LENGTH or word in self._stopwords or word in PREFIXES:
             return False
+        if self._in_register(word):
+            return True
+        if word in self.lexicon:
+            return self._is_general_part(word, head=head)
+        return not head and self._is_verb_stem(word)
+
+    def _is_general_part(self, word: str, *, head: bool) -> bool:
+        if head and len(word) < MIN_GENERAL_HEAD_LENGTH:
+            return False
+        # the list holds three-letter words only when very common; rare four-letter ones are
+        # mostly foreign words ("bean" would split "Beantragung")
+        return len(word) > 4 or self.lexicon[word] >= MIN_ZIPF_FOUR_LETTERS
+
+    def _in_register(self, word: str) -> bool:
         if len(word) == MIN_PART_LENGTH:
             return self.documents.get(word, 0) >= SHORT_PART_MIN_DOCUMENTS
         # "Unterschrift" counts as known when only "Unterschriften" occurs
         return word in self.documents or (len(word) >= 5 and stem(word) in self.stems)
+
+    def _is_verb_stem(self, word: str) -> bool:
+        return len(word) >= 4 and any(
+            word + ending in self.documents or word + ending in self.lexicon
+            for ending in VERB_STEM_ENDINGS
+        )
 
     def _split(self, word: str) -> tuple[str, ...]:
         """Parts of a compound, biggest first, then recursively their own parts; () if none.
@@ -148,7 +198,7 @@ class Vocabulary:
         The best split into modifier (+ linking element) + head is the one whose parts are most
         common (geometric mean of document counts, after Koehn and Knight 2003).
         """
-        best = self._best_split(word)
+        best, _own = self._best_split(word)
         if best is None:
             return ()
         parts: list[str] = []
@@ -157,13 +207,15 @@ class Vocabulary:
             parts.extend(self.split(part))
         return tuple(dict.fromkeys(parts))
 
-    def _best_split(self, word: str) -> tuple[str, str] | None:
+    def _find_best_split(self, word: str) -> tuple[tuple[str, str] | None, bool]:
+        """(modifier, head) or None, and whether both are the register's own words or compounds
+        of them."""
         if len(word) < MIN_COMPOUND_LENGTH or word.isdigit():
-            return None
-        best, best_score = None, 0.0
+            return None, False
+        best, best_score = None, (False, 0.0)
         for cut in range(MIN_PART_LENGTH, len(word) - MIN_PART_LENGTH + 1):
             head = word[cut:]
-            if not self._is_part(head) and not self._splittable(head):
+            if not self._is_part(head, True) and not self._splittable(head):
                 continue
             for link in LINKING_ELEMENTS:
                 modifier = word[:cut]
@@ -171,22 +223,29 @@ class Vocabulary:
                     if not modifier.endswith(link):
                         continue
                     modifier = modifier[: -len(link)]
-                if not self._is_part(modifier):
+                if not self._is_part(modifier, False) and not self._splittable(modifier):
                     continue
-                score = math.sqrt(self._weight(modifier) * self._weight(head))
+                # a split into the register's own words beats one that needs the word list
+                # ("Hunde-steuer", not "Hundes-teuer")
+                own = all(self._in_register(p) or self._best_split(p)[1] for p in (modifier, head))
+                score = (own, math.sqrt(self._weight(modifier) * self._weight(head)))
                 if score > best_score:
                     best, best_score = (modifier, head), score
-        return best
+        return best, best_score[0]
 
     def _splittable(self, word: str) -> bool:
         return len(word) >= MIN_COMPOUND_LENGTH and bool(self.split(word))
 
     def _weight(self, part: str) -> float:
-        # an unknown head that splits further counts as a rare word; longer parts win ties
-        return self.documents.get(part, 1) + len(part) / 100
+        # the register's own count, plus the general frequency on a comparable scale (Zipf 4, a
+        # common word, weighs as one document); a part known to neither (one that splits further)
+        # counts as a rare word; longer parts win ties
+        zipf = self.lexicon.get(part)
+        general = 10 ** (zipf - 4) if zipf is not None else 0.0
+        return (self.documents.get(part, 0) + general or 1) + len(part) / 100
 
 
-EMPTY_VOCABULARY = Vocabulary({})
+EMPTY_VOCABULARY = Vocabulary({}, lexicon={})
 
 
 class GermanAnalyzer:

@@ -26,6 +26,7 @@ from app.search.backend import RawHit, SearchRequest
 from app.search.documents import FACETS, DocType, Kind, load_processes
 from app.search.indexing import SearchRuntime
 from app.search.query import QueryPlan
+from app.search.ranking import RERANK_WINDOW, load_titles, rerank
 
 MAX_QUERY_LENGTH = 200
 MAX_PAGE_SIZE = 50
@@ -190,7 +191,15 @@ def search(session: Session, runtime: SearchRuntime, actor: Actor, query: Query)
         plan = linguistics.planner.plan(split_text, typing=query.typing)
         raw = runtime.backend.search(session, _request(plan, query, viewer))
         raw.relaxed = True
-    hits = _hits(session, raw.hits, linguistics.analyzer, plan.terms(), viewer)
+    ranked = rerank(
+        raw.hits,
+        load_titles(session, [hit.id for hit in raw.hits[:RERANK_WINDOW]]),
+        linguistics.analyzer,
+        plan,
+    )
+    offset = (query.page - 1) * query.per_page
+    page = ranked[offset : offset + query.per_page]
+    hits = _hits(session, page, linguistics.analyzer, plan.terms(), viewer)
     return SearchResult(
         query=query,
         total=raw.total,
@@ -203,12 +212,13 @@ def search(session: Session, runtime: SearchRuntime, actor: Actor, query: Query)
 
 
 def _request(plan: QueryPlan, query: Query, viewer: uuid.UUID | None) -> SearchRequest:
+    """Every hit up to the requested page, and the whole rerank window (see app/search/ranking)."""
     return SearchRequest(
         plan=plan,
         filters=dict(query.filters),
         viewer_authority=viewer,
-        offset=(query.page - 1) * query.per_page,
-        limit=query.per_page,
+        offset=0,
+        limit=max(RERANK_WINDOW, query.page * query.per_page),
         with_facets=query.with_facets,
     )
 

@@ -116,3 +116,66 @@ def test_stop_words_and_overlong_queries_are_harmless():
 def test_two_letters_are_not_completed_yet():
     (word,) = PLANNER.plan("pe", typing=True).words
     assert [option.terms for option in word.alternatives] == [(stem("pe"),)]
+
+
+# --- the general word list, compounds written apart, typos inside compounds --------------------
+
+LEXICON = {"bau": 4.9, "baum": 4.6, "faellen": 4.8, "teuer": 4.7, "aus": 6.5, "lung": 3.1}
+REGISTER = Vocabulary(
+    {"genehmigung": 300, "baugenehmigung": 15, "hund": 40, "hunde": 45, "steuer": 60,
+     "hundesteuer": 9, "stellung": 10, "ausstellung": 140, "gewerbe": 80, "abmeldung": 20,
+     "gewerbeanmeldung": 3, "jagdschein": 4, "schein": 2, "nachname": 2, "familienname": 6},
+    lexicon=LEXICON,
+)  # fmt: skip
+REGISTER_PLANNER = Planner(
+    GermanAnalyzer(REGISTER),
+    Synonyms({"nachname": ["familienname"], "gruenden": ["gruendung"]}, GermanAnalyzer(REGISTER)),
+)
+
+
+def terms_of(plan_word):
+    return [option.terms for option in plan_word.alternatives]
+
+
+def test_the_word_list_supplies_parts_the_register_never_uses_alone():
+    assert REGISTER.split("baugenehmigung") == ("bau", "genehmigung")
+    # a modifier may be a verb without its ending ("fäll-")
+    assert {"baum", "faell", "genehmigung"} <= set(REGISTER.split("baumfaellgenehmigung"))
+    assert (
+        Vocabulary({"genehmigung": 300, "baugenehmigung": 15}, lexicon={}).split("baugenehmigung")
+        == ()
+    )
+
+
+def test_the_registers_own_split_beats_one_that_needs_the_word_list():
+    assert REGISTER.split("hundesteuer")[1] == "steuer"  # not "hundes" + "teuer"
+
+
+def test_prefixes_and_short_word_list_heads_are_no_parts():
+    assert REGISTER.split("ausstellung") == ()  # not "aus" + "stellung"
+    assert REGISTER.split("sammlung") == ()  # not "sam" + "lung"
+
+
+def test_words_written_apart_also_match_the_registers_compound():
+    first, second = REGISTER_PLANNER.plan("bau genehmigung").words
+    assert (stem("baugenehmigung"),) in terms_of(first)
+    assert (stem("baugenehmigung"),) in terms_of(second)
+    assert (stem("bau"),) in terms_of(first)  # each word still counts on its own
+
+
+def test_a_typo_in_the_head_of_a_compound_is_corrected():
+    plan = REGISTER_PLANNER.plan("gewerbeabmeldnug")
+    assert plan.corrections == {"gewerbeabmeldnug": "gewerbeabmeldung"}
+    (word,) = plan.words
+    assert (stem("gewerbe"), stem("abmeldung")) in terms_of(word)
+
+
+def test_a_typo_that_splits_into_words_is_still_corrected():
+    assert REGISTER_PLANNER.plan("jagtschein").corrections == {"jagtschein": "jagdschein"}
+
+
+def test_synonyms_match_inflections_but_not_every_word_with_the_same_stem():
+    (plural,) = REGISTER_PLANNER.plan("nachnamen").words
+    assert (stem("familienname"),) in terms_of(plural)
+    (ground,) = REGISTER_PLANNER.plan("grund").words  # stem of "gründen", but another word
+    assert terms_of(ground) == [(stem("grund"),)]
