@@ -36,11 +36,16 @@ class Permission(StrEnum):
     MODEL_CREATE = "library:model:create"
     REVISION_CREATE = "library:revision:create"
     REVISION_READ = "library:revision:read"
+    REVISION_SUBMIT = "review:revision:submit"
+    REVISION_WITHDRAW = "review:revision:withdraw"
+    REVIEW_DECIDE = "review:decide"
+    REVIEW_QUEUE = "review:queue"
 
 
 class TokenScope(StrEnum):
     CATALOG_WRITE = "catalog:write"
     LIBRARY_WRITE = "library:write"
+    REVIEW_WRITE = "review:write"
 
 
 SCOPE_FOR_PERMISSION = {
@@ -48,6 +53,9 @@ SCOPE_FOR_PERMISSION = {
     Permission.PROCESS_UPDATE: TokenScope.CATALOG_WRITE,
     Permission.MODEL_CREATE: TokenScope.LIBRARY_WRITE,
     Permission.REVISION_CREATE: TokenScope.LIBRARY_WRITE,
+    Permission.REVISION_SUBMIT: TokenScope.LIBRARY_WRITE,
+    Permission.REVISION_WITHDRAW: TokenScope.LIBRARY_WRITE,
+    Permission.REVIEW_DECIDE: TokenScope.REVIEW_WRITE,
 }
 
 
@@ -126,7 +134,22 @@ def can_read_revision(actor: Actor, revision: Any) -> bool:
 
     if revision.status is RevisionStatus.PUBLISHED:
         return True
+    if revision.status is RevisionStatus.SUBMITTED and is_reviewer(actor):
+        return True
     return is_member(actor, revision.model.authority_id)
+
+
+def is_reviewer(actor: Actor, _obj: object = None) -> bool:
+    return actor.kind is ActorKind.ACCOUNT and actor.has_role(Role.REVIEWER)
+
+
+def can_decide_review(actor: Actor, revision: Any) -> bool:
+    """Four eyes: reviewers decide on submissions of other authorities only."""
+    return is_reviewer(actor) and actor.authority_id != revision.model.authority_id
+
+
+def can_change_revision_of(actor: Actor, revision: Any) -> bool:
+    return can_contribute(actor, revision.model.authority_id)
 
 
 def is_interactive(actor: Actor) -> bool:
@@ -158,10 +181,17 @@ _POLICY: dict[Permission, Callable[[Actor, Any], bool]] = {
     Permission.MODEL_CREATE: can_write_owned,
     Permission.REVISION_CREATE: can_write_owned,
     Permission.REVISION_READ: can_read_revision,
+    Permission.REVISION_SUBMIT: can_change_revision_of,
+    Permission.REVISION_WITHDRAW: can_change_revision_of,
+    Permission.REVIEW_DECIDE: can_decide_review,
+    Permission.REVIEW_QUEUE: is_reviewer,
 }
 
 _VISIBILITY: dict[Permission, Callable[[Actor, Any], bool]] = {
     Permission.REVISION_READ: can_read_revision,
+    Permission.REVISION_SUBMIT: can_read_revision,
+    Permission.REVISION_WITHDRAW: can_read_revision,
+    Permission.REVIEW_DECIDE: can_read_revision,
     Permission.TOKEN_MANAGE: owns_token,
 }
 
@@ -199,6 +229,13 @@ def _refusal_message(permission: Permission) -> str:
         Permission.SEARCH_SYNONYMS_MANAGE,
     }:
         return "Nur Registeradministratorinnen und -administratoren dürfen das."
+    if permission is Permission.REVIEW_DECIDE:
+        return (
+            "Vier-Augen-Prinzip: Über Einreichungen entscheiden Prüferinnen und Prüfer anderer "
+            "Behörden, nie die eigene Behörde."
+        )
+    if permission is Permission.REVIEW_QUEUE:
+        return "Nur Prüferinnen und Prüfer sehen die Prüfliste."
     return "Nur Beitragende der besitzenden Behörde dürfen das ändern."
 
 

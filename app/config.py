@@ -40,6 +40,7 @@ class Settings:
     background_jobs: bool = True  # false: long work (register imports) runs inside the request
     search_backend: str = "whoosh"  # or "postgresql": one index in the database for several hosts
     search_index_path: Path | None = None  # Whoosh index folder; default <instance>/suchindex
+    review_approvals_required: int = 1  # approvals of other authorities before publication
     seed_path: Path = field(
         default_factory=lambda: Path(__file__).resolve().parent.parent / "seed" / "musterregister"
     )
@@ -70,6 +71,7 @@ _PARSERS = {
     "max_upload_bytes": lambda raw: _parse_positive_int("max_upload_bytes", raw),
     "session_idle_minutes": lambda raw: _parse_positive_int("session_idle_minutes", raw),
     "session_absolute_hours": lambda raw: _parse_positive_int("session_absolute_hours", raw),
+    "review_approvals_required": lambda raw: _parse_positive_int("review_approvals_required", raw),
     "lint_disabled_rules": lambda raw: _parse_lint_rules(raw),
 }
 _FIELD_NAMES = {f.name for f in dataclasses.fields(Settings)}

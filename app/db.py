@@ -94,6 +94,7 @@ def import_all_models() -> None:
     from app.catalog import models as _catalog  # noqa: F401
     from app.identity import models as _identity  # noqa: F401
     from app.library import models as _library  # noqa: F401
+    from app.review import models as _review  # noqa: F401
     from app.search import models as _search  # noqa: F401
 
 

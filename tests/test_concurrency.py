@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
 
 from app import migrate
+from app.authz import Actor
 from app.catalog import services as catalog
 from app.db import Database
-from app.errors import PreconditionFailed
+from app.errors import Conflict, PreconditionFailed
+from app.identity.models import Role
 from app.library import services as library
-from app.library.models import Revision
-from tests.factories import MINIMAL_BPMN, SYSTEM, make_authority, make_model, make_process
+from app.library.models import Revision, RevisionStatus
+from app.review import services as review
+from app.review.models import ReviewDecision
+from app.review.workflow import Decision
+from tests.factories import (
+    MINIMAL_BPMN,
+    SYSTEM,
+    make_authority,
+    make_member,
+    make_model,
+    make_process,
+    make_revision,
+)
 
 WRITERS = 4
 UPLOADS_EACH = 5
@@ -98,3 +112,76 @@ def test_racing_saves_of_one_steckbrief_let_exactly_one_win(real_database):
         process = catalog.get_process(session, process_id)
         assert process.version == 2
         assert len(catalog.list_versions(session, process)) == 2
+
+
+def _submission_and_reviewers(real_database) -> tuple[uuid.UUID, list[Actor]]:
+    with real_database.transaction() as session:
+        author_authority = make_authority(session)
+        model = make_model(session, make_process(session, author_authority))
+        revision = make_revision(session, model)
+        author = make_member(session, author_authority, Role.CONTRIBUTOR)
+        review.submit(session, author.actor, revision)
+        reviewers = [
+            make_member(session, make_authority(session), Role.REVIEWER).actor
+            for _ in range(WRITERS)
+        ]
+        return revision.id, reviewers
+
+
+def _race(real_database, revision_id, reviewers, decisions, approvals_required) -> list[str]:
+    outcomes: list[str] = []
+
+    def decide(index: int) -> None:
+        try:
+            with real_database.transaction() as session:
+                review.decide(
+                    session,
+                    reviewers[index],
+                    session.get(Revision, revision_id),
+                    decisions[index],
+                    comment="Entscheidung",
+                    approvals_required=approvals_required,
+                )
+            outcomes.append(decisions[index].value)
+        except Conflict:
+            outcomes.append("conflict")
+
+    assert in_threads(decide, WRITERS) == []
+    return outcomes
+
+
+def test_racing_review_decisions_produce_exactly_one_outcome(real_database):
+    """Reviewers of other authorities decide differently at the same moment: one wins, the others
+    get a conflict, and exactly the winner's decision is stored."""
+    revision_id, reviewers = _submission_and_reviewers(real_database)
+    decisions = [Decision.APPROVE if n % 2 else Decision.REJECT for n in range(WRITERS)]
+    outcomes = _race(real_database, revision_id, reviewers, decisions, approvals_required=1)
+    assert outcomes.count("conflict") == WRITERS - 1
+    (winner,) = [outcome for outcome in outcomes if outcome != "conflict"]
+    with real_database.session() as session:
+        stored = session.get(Revision, revision_id)
+        kept = session.scalars(
+            select(ReviewDecision.decision).where(ReviewDecision.revision_id == revision_id)
+        ).all()
+        assert [decision.value for decision in kept] == [winner]
+        expected = RevisionStatus.PUBLISHED if winner == "approve" else RevisionStatus.REJECTED
+        assert stored.status is expected
+        assert stored.version == 3  # submitted once, decided once
+
+
+def test_racing_approvals_lose_none_when_two_are_needed(real_database):
+    """Every approval that was acknowledged is counted; the second one publishes."""
+    revision_id, reviewers = _submission_and_reviewers(real_database)
+    outcomes = _race(
+        real_database, revision_id, reviewers, [Decision.APPROVE] * WRITERS, approvals_required=2
+    )
+    acknowledged = outcomes.count("approve")
+    assert 1 <= acknowledged <= 2
+    with real_database.session() as session:
+        stored = session.get(Revision, revision_id)
+        kept = session.scalars(
+            select(ReviewDecision).where(ReviewDecision.revision_id == revision_id)
+        ).all()
+        assert len(kept) == stored.approvals == acknowledged
+        published = RevisionStatus.PUBLISHED if acknowledged == 2 else RevisionStatus.SUBMITTED
+        assert stored.status is published

@@ -46,6 +46,7 @@ def init_app(app: Flask) -> list[Blueprint]:
     from app.fim.api import blp as xprozess
     from app.identity.api import blp as authorities
     from app.library.api import blp as models
+    from app.review.api import blp as review
     from app.search.api import blp as search
 
     app.config.update(
@@ -65,7 +66,7 @@ def init_app(app: Flask) -> list[Blueprint]:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "Persönliches API-Token"}
     )
-    blueprints = [authorities, processes, models, xprozess, search]
+    blueprints = [authorities, processes, models, review, xprozess, search]
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     declare_public_endpoint(app, "api-docs.openapi_json")

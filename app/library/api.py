@@ -153,13 +153,13 @@ def revision_diagram(model_id: uuid.UUID, number: int):
     )
     data = services.read_blob(session, revision.blob_sha256)
     if revision.main_document is not None:
-        data = analysis.main_diagram(data, filename=revision.filename, max_bytes=_unpacked_limit())
+        data = analysis.main_diagram(data, filename=revision.filename, max_bytes=unpacked_limit())
     response = Response(data, content_type=analysis.XML_MEDIA_TYPE)
     response.set_etag(f"{revision.blob_sha256}-diagram")
     return _cacheable(response, revision)
 
 
-def _unpacked_limit() -> int:
+def unpacked_limit() -> int:
     # a ZIP, once accepted, unpacks to more than its upload size
     return current_settings().max_upload_bytes * 4
 
@@ -188,7 +188,7 @@ def diff_revisions(old: uuid.UUID, new: uuid.UUID):
         services.read_blob(session, after.blob_sha256),
         old_name=before.filename,
         new_name=after.filename,
-        max_bytes=_unpacked_limit(),
+        max_bytes=unpacked_limit(),
     )
 
 

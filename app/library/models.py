@@ -101,6 +101,16 @@ class Revision(Base):
     lint: Mapped[list[dict[str, object]]] = mapped_column(JSONDocument, default=list, deferred=True)
     created_at: Mapped[CreatedAt]
     published_at: Mapped[datetime | None]
+    # review (app/review): each submission opens a round; decisions of a round count its approvals
+    review_round: Mapped[int] = mapped_column(default=0)
+    approvals: Mapped[int] = mapped_column(default=0)
+    submitted_at: Mapped[datetime | None]
+    submitted_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("accounts.id"))
+    submitted_by_name: Mapped[str | None] = mapped_column(String(200))
+    # optimistic concurrency: two reviewers deciding at once cannot both succeed
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy API)
 
     model: Mapped[ProcessModel] = relationship(back_populates="revisions", foreign_keys=[model_id])
     parent: Mapped[Revision | None] = relationship(remote_side="Revision.id")

@@ -1,0 +1,92 @@
+"""The life of a revision, as one explicit state machine.
+
+    draft ──submit──► submitted ──approve (enough approvals)──► published ──supersede──► superseded
+      ▲                  │  │
+      │                  │  ├──request_changes──► changes_requested ──submit──► submitted
+      │                  │  └──reject──────────► rejected
+      └── (new upload)   └──withdraw──► withdrawn   (also from draft, changes_requested, published)
+
+Every status change of a revision goes through :func:`target`; anything not listed here is refused
+with a 409 and changes nothing.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from app.errors import Conflict
+from app.library.models import RevisionStatus
+
+
+class Action(StrEnum):
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    REQUEST_CHANGES = "request_changes"
+    REJECT = "reject"
+    WITHDRAW = "withdraw"
+    SUPERSEDE = "supersede"
+
+
+class Decision(StrEnum):
+    """What a reviewer decides; each is an :class:`Action` on the submission."""
+
+    APPROVE = "approve"
+    REQUEST_CHANGES = "request_changes"
+    REJECT = "reject"
+
+    @property
+    def action(self) -> Action:
+        return Action(self.value)
+
+
+S = RevisionStatus
+TRANSITIONS: dict[tuple[RevisionStatus, Action], RevisionStatus] = {
+    (S.DRAFT, Action.SUBMIT): S.SUBMITTED,
+    (S.CHANGES_REQUESTED, Action.SUBMIT): S.SUBMITTED,
+    (S.SUBMITTED, Action.APPROVE): S.PUBLISHED,
+    (S.SUBMITTED, Action.REQUEST_CHANGES): S.CHANGES_REQUESTED,
+    (S.SUBMITTED, Action.REJECT): S.REJECTED,
+    (S.DRAFT, Action.WITHDRAW): S.WITHDRAWN,
+    (S.SUBMITTED, Action.WITHDRAW): S.WITHDRAWN,
+    (S.CHANGES_REQUESTED, Action.WITHDRAW): S.WITHDRAWN,
+    (S.PUBLISHED, Action.WITHDRAW): S.WITHDRAWN,
+    (S.PUBLISHED, Action.SUPERSEDE): S.SUPERSEDED,
+}
+
+STATUS_LABELS = {
+    S.DRAFT: "Entwurf",
+    S.SUBMITTED: "eingereicht",
+    S.PUBLISHED: "veröffentlicht",
+    S.CHANGES_REQUESTED: "Änderungen erbeten",
+    S.REJECTED: "abgelehnt",
+    S.WITHDRAWN: "zurückgezogen",
+    S.SUPERSEDED: "ersetzt",
+}
+ACTION_LABELS = {
+    Action.SUBMIT: "eingereicht",
+    Action.APPROVE: "freigegeben",
+    Action.REQUEST_CHANGES: "zur Überarbeitung zurückgegeben",
+    Action.REJECT: "abgelehnt",
+    Action.WITHDRAW: "zurückgezogen",
+    Action.SUPERSEDE: "ersetzt",
+}
+
+
+class IllegalTransition(Conflict):
+    slug = "illegal-transition"
+
+
+def target(status: RevisionStatus, action: Action) -> RevisionStatus:
+    """The status ``action`` leads to from ``status``, or a refusal."""
+    try:
+        return TRANSITIONS[(status, action)]
+    except KeyError:
+        raise IllegalTransition(
+            f"Eine Revision im Zustand „{STATUS_LABELS[status]}“ kann nicht "
+            f"{ACTION_LABELS[action]} werden.",
+            errors={"status": [status.value], "action": [action.value]},
+        ) from None
+
+
+def allowed_actions(status: RevisionStatus) -> list[Action]:
+    return [action for (source, action) in TRANSITIONS if source is status]
