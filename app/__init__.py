@@ -21,6 +21,7 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     from app.catalog import views as catalog_views
     from app.identity import admin_views, auth, sessions
     from app.identity import views as identity_views
+    from app.review import views as review_views
     from app.web import views
 
     settings = load_settings(overrides)
@@ -52,6 +53,7 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     identity_views.init_app(app)
     admin_views.init_app(app)
     catalog_views.init_app(app)
+    review_views.init_app(app)
     refusals.init_app(app)
     return app
 

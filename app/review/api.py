@@ -118,7 +118,7 @@ def review_detail(model_id: uuid.UUID, number: int):
     return {
         "revision": revision,
         "previous_published": previous,
-        "diff": _diff(session, previous, revision) if previous else None,
+        "diff": revision_diff(session, previous, revision) if previous else None,
         "lint": revision.lint,
         "decisions": services.decisions(session, revision),
     }
@@ -135,7 +135,8 @@ def review_queue(query: dict[str, Any]):
     return {"items": services.queue(request_session(), current_actor(), filters)}
 
 
-def _diff(session: Any, old: Revision, new: Revision) -> dict[str, Any]:
+def revision_diff(session: Any, old: Revision, new: Revision) -> dict[str, Any]:
+    """The semantic diff of two revisions (what a reviewer checks)."""
     return analysis.diff(
         library.read_blob(session, old.blob_sha256),
         library.read_blob(session, new.blob_sha256),

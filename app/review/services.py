@@ -184,7 +184,7 @@ def queue(
 def themenfelder_in_queue(session: Session) -> list[str]:
     rows = session.scalars(
         select(func.distinct(OzgService.themenfeld))
-        .join(Process, Process.ozg_id == OzgService.id)
+        .join(Process, Process.ozg_id == OzgService.ozg_id)
         .join(ProcessModel, ProcessModel.process_id == Process.id)
         .join(Revision, Revision.model_id == ProcessModel.id)
         .where(Revision.status == RevisionStatus.SUBMITTED)

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from app.authz import Actor, Permission, is_allowed, is_interactive
 from app.errors import Conflict
-from app.library.models import RevisionStatus
+from app.library.models import Revision, RevisionStatus
 
 
 class Action(StrEnum):
@@ -90,3 +91,13 @@ def target(status: RevisionStatus, action: Action) -> RevisionStatus:
 
 def allowed_actions(status: RevisionStatus) -> list[Action]:
     return [action for (source, action) in TRANSITIONS if source is status]
+
+
+def may_submit(actor: Actor, revision: Revision) -> bool:
+    """Whether a page should offer ``actor`` to submit ``revision``."""
+    return (
+        is_interactive(actor)
+        and is_allowed(actor, Permission.REVISION_SUBMIT, revision)
+        and Action.SUBMIT in allowed_actions(revision.status)
+        and revision.is_valid
+    )

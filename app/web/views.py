@@ -18,6 +18,7 @@ from app.identity.auth import current_actor
 from app.identity.models import GERMAN_STATES
 from app.library import services as library
 from app.pagination import DEFAULT_PAGE_SIZE
+from app.review.workflow import may_submit
 
 bp = Blueprint("web", __name__)
 
@@ -84,7 +85,11 @@ def model_page(model_id: uuid.UUID):
     model = library.get_model(session, model_id)
     revisions = library.list_revisions(session, actor, model)
     return render_template(
-        "model.html", model=model, revisions=revisions, shown=revisions[0] if revisions else None
+        "model.html",
+        model=model,
+        revisions=revisions,
+        shown=revisions[0] if revisions else None,
+        submittable={r.number for r in revisions if may_submit(actor, r)},
     )
 
 

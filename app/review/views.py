@@ -1,0 +1,185 @@
+"""Review pages: the reviewers' queue, one submission with its diff and the decision form, and
+submitting a draft from the model page."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length
+
+from app.authz import Permission, is_allowed, requires
+from app.config import current_settings
+from app.db import request_session
+from app.errors import DomainError, ValidationFailed
+from app.identity.auth import current_actor
+from app.identity.models import Authority
+from app.library import services as library
+from app.library.models import Revision
+from app.review import services
+from app.review.api import revision_diff
+from app.review.services import MAX_COMMENT_LENGTH
+from app.review.workflow import ACTION_LABELS, STATUS_LABELS, Decision
+
+bp = Blueprint("review_pages", __name__)
+REFUSALS = {401, 403, 404}  # handled by the error pages, not shown as a message
+
+DECISION_LABELS = {
+    Decision.APPROVE: "Freigeben",
+    Decision.REQUEST_CHANGES: "Änderungen erbitten",
+    Decision.REJECT: "Ablehnen",
+}
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(
+        "Entscheidung",
+        choices=[
+            SelectChoice(decision.value, label) for decision, label in DECISION_LABELS.items()
+        ],
+    )
+    comment = TextAreaField(
+        "Kommentar", validators=[Length(max=MAX_COMMENT_LENGTH)], render_kw={"rows": 5}
+    )
+
+
+class SubmitForm(FlaskForm):
+    comment = TextAreaField(
+        "Hinweis für die Prüfenden (optional)",
+        validators=[Length(max=MAX_COMMENT_LENGTH)],
+        render_kw={"rows": 3},
+    )
+
+
+@bp.route("/pruefung")
+@requires(Permission.REVIEW_QUEUE)
+def queue_page():
+    session = request_session()
+    filters = services.QueueFilter(
+        authority=request.args.get("behoerde") or None,
+        themenfeld=request.args.get("themenfeld") or None,
+        min_age_days=_positive_int(request.args.get("tage")),
+    )
+    items = services.queue(session, current_actor(), filters)
+    authorities = session.query(Authority).order_by(Authority.name).all()
+    return render_template(
+        "pruefung.html",
+        items=items,
+        filters=filters,
+        authorities=authorities,
+        themenfelder=services.themenfelder_in_queue(session),
+    )
+
+
+@bp.route("/pruefung/<uuid:model_id>/<int:number>", methods=["GET", "POST"])
+@requires(Permission.REVISION_READ)
+def review_page(model_id: uuid.UUID, number: int):
+    session, actor = request_session(), current_actor()
+    revision = _revision(model_id, number)
+    form = DecisionForm()
+    status = 200
+    if request.method == "POST":
+        answer = _decide(revision, form)
+        if isinstance(answer, Response):
+            return answer
+        status = answer
+    previous = services.last_published(session, revision)
+    page = render_template(
+        "pruefung_revision.html",
+        revision=revision,
+        model=revision.model,
+        previous=previous,
+        diff=revision_diff(session, previous, revision) if previous else None,
+        decisions=services.decisions(session, revision),
+        form=form,
+        may_decide=is_allowed(actor, Permission.REVIEW_DECIDE, revision),
+        approvals_required=current_settings().review_approvals_required,
+        status_labels=STATUS_LABELS,
+        decision_labels=DECISION_LABELS,
+    )
+    return page, status
+
+
+@bp.route("/modelle/<uuid:model_id>/revisionen/<int:number>/einreichen", methods=["POST"])
+@requires(Permission.REVISION_SUBMIT)
+def submit_page(model_id: uuid.UUID, number: int) -> Response:
+    session = request_session()
+    form = SubmitForm()
+    if form.validate_on_submit():
+        try:
+            services.submit(
+                session,
+                current_actor(),
+                _revision(model_id, number),
+                comment=form.comment.data or "",
+            )
+        except DomainError as error:
+            if error.status in REFUSALS:
+                raise
+            session.rollback()
+            flash(error.detail, "error")
+        else:
+            session.commit()
+            flash(f"Revision {number} ist zur Prüfung eingereicht.")
+    return redirect(url_for("web.model_page", model_id=model_id))
+
+
+def _decide(revision: Revision, form: DecisionForm) -> Response | int:
+    """Store the decision and redirect, or the status to show the form again with (422)."""
+    if not form.validate_on_submit() or not form.decision.data:
+        form.decision.errors = ["Bitte wählen Sie eine Entscheidung."]
+        return 422
+    session = request_session()
+    try:
+        outcome = services.decide(
+            session,
+            current_actor(),
+            revision,
+            Decision(form.decision.data),
+            comment=form.comment.data or "",
+            approvals_required=current_settings().review_approvals_required,
+        )
+    except ValidationFailed as error:
+        session.rollback()
+        form.comment.errors = [error.detail]
+        return 422
+    except DomainError as error:
+        if error.status in REFUSALS:
+            raise
+        session.rollback()  # decided by someone else meanwhile, or not to be decided any more
+        flash(error.detail, "error")
+        return redirect(request.path)
+    session.commit()
+    flash(_decided_message(outcome))
+    return redirect(url_for(".queue_page"))
+
+
+def _revision(model_id: uuid.UUID, number: int) -> Revision:
+    session = request_session()
+    return library.get_revision(
+        session, current_actor(), library.get_model(session, model_id), number
+    )
+
+
+def _decided_message(outcome: services.Outcome) -> str:
+    number, title = outcome.revision.number, outcome.revision.model.title
+    if outcome.published:
+        return f"„{title}“, Revision {number}, ist veröffentlicht."
+    if outcome.decision.decision is Decision.APPROVE:
+        return (
+            f"Ihre Freigabe ist gespeichert ({outcome.revision.approvals} von "
+            f"{outcome.approvals_required}); „{title}“ wartet auf weitere Prüfende."
+        )
+    return f"„{title}“, Revision {number}, wurde {ACTION_LABELS[outcome.decision.decision.action]}."
+
+
+def _positive_int(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() and 0 < int(raw) <= 3650 else None
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
