@@ -91,6 +91,7 @@ def review_page(model_id: uuid.UUID, number: int):
     page = render_template(
         "pruefung_revision.html",
         revision=revision,
+        shown=revision,  # loads the diagram viewer
         model=revision.model,
         previous=previous,
         diff=revision_diff(session, previous, revision) if previous else None,

@@ -42,12 +42,18 @@ def live_server(
 
 
 @pytest.fixture(scope="session")
-def demo_site(
+def demo_database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+) -> str:
+    """The database of :func:`demo_site`, for tests that prepare data behind the browser's back."""
+    return new_database(request, tmp_path_factory, "musterregister_demo")
+
+
+@pytest.fixture(scope="session")
+def demo_site(demo_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A register in demo mode with its demo OpenID provider: the one `scripts/run` starts."""
     instance = tmp_path_factory.mktemp("demo-instance")
-    url = new_database(request, tmp_path_factory, "musterregister_demo")
+    url = demo_database_url
     server = RegisterProcess(url, instance, environ={"MUSTERREGISTER_DEMO": "true"})
     settings = load_settings(
         {
