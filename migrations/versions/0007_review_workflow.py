@@ -27,7 +27,9 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("review_round", sa.Integer(), nullable=False, server_default="0")
         )
-        batch_op.add_column(sa.Column("approvals", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.add_column(
+            sa.Column("approvals", sa.Integer(), nullable=False, server_default="0")
+        )
         batch_op.add_column(sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("submitted_by_id", sa.Uuid(), nullable=True))
         batch_op.add_column(sa.Column("submitted_by_name", sa.String(length=200), nullable=True))
