@@ -94,7 +94,7 @@ class Build:
     vocabulary_seconds: float
     index_seconds: float
     cpu_seconds: float  # this process
-    worker_cpu_seconds: float  # Whoosh's writer processes
+    worker_cpu_seconds: float  # the forked writer processes (this one writes a part too)
 
 
 def cpu_times() -> tuple[float, float]:

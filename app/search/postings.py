@@ -10,11 +10,15 @@ counts are array operations.
 
 from __future__ import annotations
 
+import io
 import math
+import pickle
+import struct
 import threading
 import uuid
+import zlib
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +47,7 @@ CACHE_POSTINGS = 16_000_000  # about 128 MB of ids and weights per process
 COLUMNS = (*FACETS, "visibility")
 EMPTY_IDS = np.zeros(0, dtype=np.int64)
 EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
+BLOCK_LENGTH = struct.Struct("!i")  # whoosh3: every posting block starts with its byte length
 
 
 def facet_column(name: str) -> str:
@@ -63,8 +68,7 @@ def read_postings(reader: IndexReader, field: str, term: str) -> tuple[np.ndarra
     except TermNotFound:
         return EMPTY_IDS, EMPTY_WEIGHTS
     if isinstance(matcher, FilterMatcher) and isinstance(matcher.child, W3LeafMatcher):
-        matcher = matcher.child
-        matcher.reset()  # the filter has already stepped over leading deleted documents
+        matcher = matcher.child  # read from the start: the filter may have stepped over some
     if isinstance(matcher, W3LeafMatcher):
         return _read_blocks(matcher)
     ids, weights = [], []
@@ -76,17 +80,51 @@ def read_postings(reader: IndexReader, field: str, term: str) -> tuple[np.ndarra
 
 
 def _read_blocks(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
-    """A whole block at a time (whoosh3 3.54 layout; tests compare it with the matcher API)."""
-    id_blocks, weight_blocks = [], []
-    while matcher.is_active():
-        matcher._read_ids()
-        matcher._read_weights()
-        id_blocks.append(np.asarray(matcher._ids, dtype=np.int64))
-        weight_blocks.append(np.asarray(matcher._weights, dtype=np.float32))
-        matcher._next_block()
-    if not id_blocks:
-        return EMPTY_IDS, EMPTY_WEIGHTS
-    return np.concatenate(id_blocks), np.concatenate(weight_blocks)
+    """The whole posting list in one read, decoded without the matcher's per-posting steps
+    (whoosh3 3.54 layout; tests compare it with the matcher API).
+
+    A block is its length (negative for the last one), a pickled header (count, last id, maximum
+    weight, compression, two length bytes) and the pickled, maybe compressed, tuple (id deltas,
+    weights, values). Deltas restart in every block; chained to the previous block's last id they
+    decode with one cumulative sum over the whole list.
+    """
+    raw = matcher._postfile.get(matcher._baseoffset, _postings_end(matcher) - matcher._baseoffset)
+    stream = io.BytesIO(raw)
+    deltas: list[int] = []
+    weights: list[float] = []
+    position, previous_last = 0, 0
+    while True:
+        (length,) = BLOCK_LENGTH.unpack_from(raw, position)
+        end = position + BLOCK_LENGTH.size + abs(length)
+        stream.seek(position + BLOCK_LENGTH.size)
+        count, last_id, _weight, compression, _shortest, _longest = pickle.load(stream)
+        data = raw[stream.tell() : end]
+        block_ids, block_weights, _values = pickle.loads(
+            zlib.decompress(data) if compression else data
+        )
+        first = len(deltas)
+        deltas.extend(block_ids)
+        deltas[first] -= previous_last
+        previous_last = last_id
+        weights.extend(_block_weights(block_weights, count))
+        if length < 0:
+            return np.cumsum(np.array(deltas, dtype=np.int64)), np.array(weights, dtype=np.float32)
+        position = end
+
+
+def _postings_end(matcher: W3LeafMatcher) -> int:
+    # a term info read from disk holds its length as a 1-tuple (whoosh3 3.54 unpacks without [0])
+    length = matcher._length
+    return matcher._startoffset + (length[0] if isinstance(length, tuple) else length)
+
+
+def _block_weights(weights: tuple[float, ...] | float | None, count: int) -> Sequence[float]:
+    """Whoosh writes all-equal weights as one number and all-1.0 weights as None."""
+    if weights is None:
+        return [1.0] * count
+    if isinstance(weights, float):
+        return [weights] * count
+    return weights
 
 
 class PostingCache:
@@ -129,17 +167,25 @@ class Codes:
     codes: np.ndarray
     values: list[str]
 
+    def __post_init__(self) -> None:
+        self._positions = {value: code for code, value in enumerate(self.values)}
+
     @classmethod
-    def of(cls, raw: Sequence[str]) -> Codes:
-        values = sorted(set(raw))
-        index = {value: code for code, value in enumerate(values)}
-        return cls(np.fromiter((index[v] for v in raw), dtype=np.int32, count=len(raw)), values)
+    def of(cls, raw: Sequence[bytes]) -> Codes:
+        """From a column's stored values (UTF-8 bytes sort as their text does)."""
+        distinct = sorted(set(raw))
+        index = {value: code for code, value in enumerate(distinct)}
+        codes = np.fromiter(map(index.__getitem__, raw), dtype=np.int32, count=len(raw))
+        return cls(codes, [value.decode() for value in distinct])
 
     def code(self, value: str) -> int:
-        try:
-            return self.values.index(value)
-        except ValueError:
-            return -1
+        return self._positions.get(value, -1)
+
+    def counts(self, rows: np.ndarray) -> dict[str, int]:
+        """How many of these documents have each value, in code order (the empty value left out)."""
+        counts = np.bincount(self.codes[rows], minlength=len(self.values))
+        values = self.values
+        return {values[code]: int(counts[code]) for code in np.flatnonzero(counts) if values[code]}
 
 
 class Segment:
@@ -153,16 +199,19 @@ class Segment:
             dtype=np.float32,
             count=self.size,
         )
-        self.boost = np.fromiter(reader.column_reader("boost"), dtype=np.float32, count=self.size)
+        self.boost = np.fromiter(_column(reader, "boost"), dtype=np.float32, count=self.size)
         self.columns = {
-            name: Codes.of([raw.decode() for raw in reader.column_reader(facet_column(name))])
-            for name in COLUMNS
+            name: Codes.of(list(_column(reader, facet_column(name)))) for name in COLUMNS
         }
-        self.doc_ids = [raw.decode() for raw in reader.column_reader("doc_id")]
+        self.doc_ids = [raw.decode() for raw in _column(reader, "doc_id")]
         self.leika_terms = sorted(
             term.decode() if isinstance(term, bytes) else term
             for term in reader.lexicon(LEIKA_FIELD)
         )
+
+
+def _column(reader: IndexReader, name: str) -> Any:
+    return reader.column_reader(name, translate=False)  # the stored values as they are
 
 
 class SegmentRegistry:
@@ -212,6 +261,8 @@ class IndexView:
         self.avg_length = float(self.lengths[self.live].mean()) if self.live_count else 1.0
         self.boost = self._concat(lambda s: s.boost, np.float32)
         self.columns = {name: self._merged(name) for name in COLUMNS}
+        visibility = self.columns["visibility"]
+        self.public = (visibility.codes == visibility.code(PUBLIC)) & self.live
         self._postings: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
 
     def _concat(self, part, dtype) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -315,7 +366,7 @@ def _word(view: IndexView, word: PlanWord) -> tuple[np.ndarray, np.ndarray]:
         ids, scores = _alternative(view, option)
         if len(ids):
             matched[ids] = True
-            np.maximum.at(score, ids, scores)
+            score[ids] = np.maximum(score[ids], scores)  # ids are distinct: no ufunc.at needed
     return matched, score
 
 
@@ -341,46 +392,51 @@ class Evaluation:
         plan = self.request.plan
         if plan.leika:
             matched, score = _leika(self.view, plan.leika)
-            return self._results(matched, score, relaxed=False)
+            rows = np.flatnonzero(matched)
+            return self._results(rows, score[rows], relaxed=False)
         words = [_word(self.view, word) for word in plan.words]
         if not words:
             return RawResults(hits=[], total=0)
-        counts = np.sum([m for m, _s in words], axis=0)
-        score = np.sum([s for _m, s in words], axis=0)
+        counts = np.zeros(self.view.size, dtype=np.int64)
+        score = np.zeros(self.view.size, dtype=np.float32)
+        for matched, word_score in words:  # in place, in word order: the sum np.sum would give
+            counts += matched
+            score += word_score
         results = RawResults(hits=[], total=0)
         for level in relax_levels(len(words)):
-            needed = required_matches(len(words), level)
-            coordination = (counts / len(words)) ** 2  # hits with more of the words come first
-            results = self._results(counts >= needed, score * coordination, relaxed=level > 0)
+            rows = np.flatnonzero(counts >= required_matches(len(words), level))
+            coordination = (counts[rows] / len(words)) ** 2  # hits with more of the words first
+            results = self._results(rows, score[rows] * coordination, relaxed=level > 0)
             if results.total:
                 break
         return results
 
-    def _visible(self) -> np.ndarray:
-        visibility = self.view.columns["visibility"]
-        allowed = visibility.codes == visibility.code(PUBLIC)
+    def _visible(self, rows: np.ndarray) -> np.ndarray:
+        visible = self.view.public[rows]
         viewer = self.request.viewer_authority
         if viewer is not None:
-            allowed |= visibility.codes == visibility.code(str(viewer))
-        return allowed & self.view.live
+            visibility = self.view.columns["visibility"]
+            own = visibility.codes[rows] == visibility.code(str(viewer))
+            visible |= own & self.view.live[rows]
+        return visible
 
-    def _filter_masks(self) -> dict[str, np.ndarray]:
+    def _filter_masks(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         masks = {}
         for name, value in self.request.filters.items():
             column = self.view.columns[name]
-            masks[name] = column.codes == column.code(value)
+            masks[name] = column.codes[rows] == column.code(value)
         return masks
 
-    def _results(self, matched: np.ndarray, score: np.ndarray, *, relaxed: bool) -> RawResults:
-        base = matched & self._visible()
-        masks = self._filter_masks()
-        selected = base.copy()
-        for mask in masks.values():
-            selected &= mask
-        candidates = np.flatnonzero(selected)
-        final = score[candidates] * self.view.boost[candidates] * self._own_boost(candidates)
+    def _results(self, rows: np.ndarray, scores: np.ndarray, *, relaxed: bool) -> RawResults:
+        """``rows``: the matching documents in ascending order, ``scores``: theirs."""
+        visible = self._visible(rows)
+        rows, scores = rows[visible], scores[visible]
+        masks = self._filter_masks(rows)
+        selected = _all_of(masks.values())
+        candidates = rows[selected]
+        final = scores[selected] * self.view.boost[candidates] * self._own_boost(candidates)
         hits = self._top(candidates, final)
-        facets = self._facets(base, masks) if self.request.with_facets else {}
+        facets = self._facets(rows, masks, candidates) if self.request.with_facets else {}
         return RawResults(hits=hits, total=len(candidates), facets=facets, relaxed=relaxed)
 
     def _own_boost(self, candidates: np.ndarray) -> np.ndarray:
@@ -408,23 +464,26 @@ class Evaluation:
         return [RawHit(self.view.doc_id(int(candidates[i])), float(final[i])) for i in page]
 
     def _facets(
-        self, base: np.ndarray, masks: Mapping[str, np.ndarray]
+        self, rows: np.ndarray, masks: Mapping[str, np.ndarray], candidates: np.ndarray
     ) -> dict[str, dict[str, int]]:
-        """Counts per value; each facet is counted under every filter but its own."""
+        """Counts per value; each facet is counted under every filter but its own (a facet
+        without a filter of its own counts the candidates)."""
         facets = {}
         for name in FACETS:
-            selected = base.copy()
-            for other, mask in masks.items():
-                if other != name:
-                    selected &= mask
-            column = self.view.columns[name]
-            counts = np.bincount(column.codes[selected], minlength=len(column.values))
-            facets[name] = {
-                column.values[code]: int(count)
-                for code, count in enumerate(counts)
-                if count and column.values[code]
-            }
+            counted = candidates
+            if name in masks:
+                others = [mask for other, mask in masks.items() if other != name]
+                counted = rows[_all_of(others)]
+            facets[name] = self.view.columns[name].counts(counted)
         return facets
+
+
+def _all_of(masks: Iterable[np.ndarray]) -> np.ndarray | slice:
+    """Where every mask holds; without masks, a slice over all rows (nothing to compute)."""
+    selected: np.ndarray | slice = slice(None)
+    for mask in masks:
+        selected = mask if isinstance(selected, slice) else selected & mask
+    return selected
 
 
 def authority_key(authority_id: uuid.UUID | None) -> str | None:

@@ -9,25 +9,37 @@ Layout of the index folder::
 All text goes into one field whose terms carry the weight of the field they came from (title 5,
 keywords 3, …): BM25 over those weighted frequencies is BM25F with field weights, and a query
 word is one posting list instead of eight.
+
+Changes go through Whoosh's writer (deletions, merges). A rebuild writes its segments itself with
+:class:`SegmentBuilder`, through the same codec, several at once in forked processes if asked.
 """
 
 from __future__ import annotations
 
 import fcntl
+import functools
+import itertools
+import multiprocessing
 import os
 import secrets
 import shutil
 import threading
 import time
+import traceback
+from array import array
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 from whoosh import columns, fields, formats, index
-from whoosh.system import pack_uint
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.index import TOC, clean_files
+from whoosh.system import emptybytes, pack_uint
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from app.db import utcnow
 from app.search.analysis import GermanAnalyzer
@@ -49,6 +61,16 @@ DERIVED_WEIGHT = 0.6  # compound parts and verb forms count less than the word a
 LOCK_TIMEOUT_SECONDS = 120.0
 CURRENT = "CURRENT"
 UNBUILT = "UNBUILT"  # marks an empty index made for the first readers
+# Whoosh writes 128 postings per block, compressed: the NumPy reader pays for every block and for
+# inflating every byte, while uncompressed the index is only about twice as big (1 kB per document).
+POSTINGS_PER_BLOCK = 1024
+COMPRESSION = 0
+MIN_DOCUMENTS_PER_PROCESS = 5000  # below that, forking costs more than it saves
+
+
+def codec() -> W3Codec:
+    """How every writer lays out postings (indexes written with Whoosh's defaults read as well)."""
+    return W3Codec(blocklimit=POSTINGS_PER_BLOCK, compression=COMPRESSION)
 
 
 class WeightedTermsField(fields.FieldType):
@@ -64,7 +86,12 @@ class WeightedTermsField(fields.FieldType):
 
     def index(self, value: Any, **_kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         for term, (frequency, weight) in value.items():
-            yield term.encode(), frequency, weight, pack_uint(frequency)
+            yield term.encode(), frequency, weight, _encoded_frequency(frequency)
+
+
+@functools.lru_cache(maxsize=1024)
+def _encoded_frequency(frequency: int) -> bytes:
+    return pack_uint(frequency)  # one shared object per number: a rebuild holds millions
 
 
 def build_schema() -> fields.Schema:
@@ -117,6 +144,187 @@ def index_fields(document: SearchDocument, analyzer: GermanAnalyzer) -> dict[str
     if document.ozg_id:
         values[OZG_FIELD] = document.ozg_id
     return values
+
+
+# --- writing a rebuild -------------------------------------------------------------------------
+
+
+class TermPostings:
+    """One term's postings in a segment being built, in document order."""
+
+    __slots__ = ("docnums", "values", "weights")
+
+    def __init__(self) -> None:
+        self.docnums = array("I")
+        self.weights = array("d")  # as given: Whoosh rounds to float32 only in the block
+        self.values: list[bytes] = []
+
+
+class SegmentBuilder:
+    """Writes one Whoosh segment from documents in memory.
+
+    The segment is what SegmentWriter would write, at less than half the cost: SegmentWriter puts
+    every posting into an external sort as a tuple and, while writing, reads each posting's
+    document length back from disk. Here postings are gathered per term as documents arrive
+    (already in document order) and written once, term by term, through the codec.
+    """
+
+    def __init__(self, ix: Any, segment_codec: W3Codec) -> None:
+        self._ix, self._codec = ix, segment_codec
+        self._schema = ix.schema
+        self.segment = segment_codec.new_segment(ix.storage, ix.indexname)
+        self._per_document = segment_codec.per_document_writer(ix.storage, self.segment)
+        self._terms: dict[str, dict[bytes, TermPostings]] = {}
+        self._lengths: dict[str, dict[int, int | None]] = {}  # as the codec reads them back
+        self.count = 0
+
+    def add(self, values: Mapping[str, Any]) -> None:
+        """Like SegmentWriter.add_document (fields in name order; no boosts, spelling, vectors)."""
+        writer, docnum = self._per_document, self.count
+        writer.start_doc(docnum)
+        for name in sorted(values):
+            value = values[name]
+            if value is None:
+                continue
+            field = self._schema[name]
+            length = self._invert(name, field, value) if field.indexed else 0
+            writer.add_field(name, field, value if field.stored else None, length)
+            if field.column_type:
+                writer.add_column_value(name, field.column_type, field.to_column_value(value))
+        writer.finish_doc()
+        self.count += 1
+
+    def _invert(self, name: str, field: fields.FieldType, value: Any) -> int:
+        terms = self._terms.setdefault(name, {})
+        length = 0
+        for text, frequency, weight, encoded in field.index(value):
+            postings = terms.get(text)
+            if postings is None:
+                postings = terms[text] = TermPostings()
+            postings.docnums.append(self.count)
+            postings.weights.append(weight)
+            postings.values.append(encoded if encoded is not None else emptybytes)
+            length += frequency
+        if not field.scorable:
+            return 0
+        self._lengths.setdefault(name, {})[self.count] = _stored_length(length)
+        return length
+
+    def cancel(self) -> None:
+        """Close the files (the caller removes the index they are in)."""
+        if not self._per_document.is_closed:
+            self._per_document.close()
+
+    def finish(self) -> Any:
+        """Write the postings, close the segment's files and return the segment for the TOC (None
+        without documents: its files are left for the commit to remove)."""
+        self._per_document.close()
+        if not self.count:
+            return None
+        writer = self._codec.field_writer(self._ix.storage, self.segment)
+        for name in sorted(self._terms):
+            writer.start_field(name, self._schema[name])
+            length = self._lengths.get(name, {}).get
+            for text, postings in sorted(self._terms[name].items()):
+                writer.start_term(text)
+                for docnum, weight, value in zip(
+                    postings.docnums, postings.weights, postings.values, strict=True
+                ):
+                    writer.add(docnum, weight, value, length(docnum))
+                writer.finish_term()
+            writer.finish_field()
+        writer.close()
+        self.segment.set_doc_count(self.count)
+        if self.segment.should_assemble():
+            self.segment.create_compound_file(self._ix.storage)
+        return self.segment
+
+
+def _stored_length(length: int) -> int | None:
+    """A field length as the codec stores it: one byte, read back rounded (None for zero)."""
+    encoded = length_to_byte(length)
+    return byte_to_length(encoded) if encoded else None
+
+
+def build_segment(ix: Any, documents: Iterable[SearchDocument], analyzer: GermanAnalyzer) -> Any:
+    builder = SegmentBuilder(ix, codec())
+    try:
+        for document in documents:
+            builder.add(index_fields(document, analyzer))
+    except BaseException:
+        builder.cancel()
+        raise
+    return builder.finish()
+
+
+def _build_in_child(
+    ix: Any, documents: Sequence[SearchDocument], analyzer: GermanAnalyzer, out: Connection
+) -> None:
+    try:
+        out.send(("segment", build_segment(ix, documents, analyzer)))
+    except BaseException:
+        out.send(("error", traceback.format_exc()))
+    finally:
+        out.close()
+
+
+def build_segments(
+    ix: Any, documents: Sequence[SearchDocument], analyzer: GermanAnalyzer, processes: int
+) -> list[Any]:
+    """One segment per process, each over a consecutive part: document numbers keep the input's
+    order (ties rank by them), as with one process. This process builds the first part itself."""
+    parts = max(1, min(processes, len(documents) // MIN_DOCUMENTS_PER_PROCESS))
+    bounds = [len(documents) * number // parts for number in range(parts + 1)]
+    fork = multiprocessing.get_context("fork")
+    children = []
+    for start, end in itertools.pairwise(bounds[1:]):
+        receiver, sender = fork.Pipe(duplex=False)
+        child = fork.Process(
+            target=_build_in_child, args=(ix, documents[start:end], analyzer, sender), daemon=True
+        )
+        child.start()
+        sender.close()
+        children.append((child, receiver))
+    try:
+        segments = [build_segment(ix, documents[: bounds[1]], analyzer)]
+        segments += [_received(child, receiver) for child, receiver in children]
+    except BaseException:
+        for child, _receiver in children:
+            child.kill()
+        raise
+    finally:
+        for child, _receiver in children:
+            child.join()
+    return [segment for segment in segments if segment is not None]
+
+
+def _received(child: multiprocessing.process.BaseProcess, receiver: Connection) -> Any:
+    try:
+        kind, payload = receiver.recv()
+    except EOFError:  # died without a word
+        child.join()
+        kind, payload = "error", f"Exit-Code {child.exitcode}"
+    if kind == "error":
+        raise RuntimeError(f"Ein Schreibprozess des Suchindex ist gescheitert:\n{payload}")
+    return payload
+
+
+def rebuilt_segments(
+    ix: Any, batches: Iterator[Sequence[SearchDocument]], analyzer: GermanAnalyzer, processes: int
+) -> list[Any]:
+    if processes > 1:
+        documents = [document for batch in batches for document in batch]
+        return build_segments(ix, documents, analyzer, processes)
+    segment = build_segment(ix, (document for batch in batches for document in batch), analyzer)
+    return [segment] if segment is not None else []
+
+
+def commit_segments(ix: Any, segments: list[Any]) -> None:
+    """Make the segments the index's content, as a writer's commit does."""
+    generation = ix.latest_generation() + 1
+    TOC(ix.schema, segments, generation).write(ix.storage, ix.indexname)
+    clean_files(ix.storage, ix.indexname, generation, segments)
+    ix.storage.temp_storage(f"{ix.indexname}.tmp").destroy()  # the codec's scratch files
 
 
 class WhooshBackend:
@@ -226,7 +434,7 @@ class WhooshBackend:
         """Call while holding :meth:`write_lock`. Commits the index before it returns."""
         if not documents:
             return
-        writer = self._index().writer(timeout=LOCK_TIMEOUT_SECONDS)
+        writer = self._index().writer(timeout=LOCK_TIMEOUT_SECONDS, codec=codec())
         try:
             for ref, docs in documents.items():
                 writer.delete_by_term("ref", ref)
@@ -247,26 +455,15 @@ class WhooshBackend:
     ) -> int:
         """Fill a new index and switch to it; call while holding :meth:`write_lock`.
 
-        ``processes`` > 1 lets Whoosh write segments in parallel worker processes (command line
-        only: forking a web worker with open connections is not safe).
+        ``processes`` > 1 builds segments in parallel in forked processes (command line only:
+        forking a web worker with open connections is not safe); they need all documents first.
         """
         name = self._create_index()
-        count = 0
         try:
             ix = index.open_dir(str(self.root / name))
-            if processes > 1:
-                writer = ix.writer(procs=processes, multisegment=True, limitmb=256)
-            else:
-                writer = ix.writer(limitmb=512)
-            try:
-                for batch in batches:
-                    for document in batch:
-                        writer.add_document(**index_fields(document, analyzer))
-                        count += 1
-            except BaseException:
-                writer.cancel()  # closes its files and stops its worker processes
-                raise
-            writer.commit()
+            segments = rebuilt_segments(ix, batches, analyzer, processes)
+            commit_segments(ix, segments)
+            count = sum(segment.doc_count_all() for segment in segments)
         except BaseException:
             shutil.rmtree(self.root / name, ignore_errors=True)
             raise

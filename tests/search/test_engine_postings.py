@@ -1,22 +1,27 @@
 """The NumPy engine over Whoosh postings (app.search.postings) against Whoosh's public API.
 
-``read_postings`` reads posting blocks through W3LeafMatcher internals; these tests hold it and
+``read_postings`` decodes posting blocks itself (whoosh3 layout); these tests hold it and
 ``IndexView.postings`` to what ``searcher.postings(...)`` yields one posting at a time, on an index
-with terms spanning many blocks, several segments and deleted documents. Scoring, facets,
-visibility, paging, refreshing after a change and switching after a rebuild are checked against
-straightforward Python.
+as a rebuild writes it (big uncompressed blocks) and on one in Whoosh's own layout (small
+compressed blocks, as older indexes have it) with terms spanning many blocks, several segments and
+deleted documents. A rebuild's segments are compared with what Whoosh's writer writes. Scoring,
+facets, visibility, paging, refreshing after a change and switching after a rebuild are checked
+against straightforward Python.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import random
 import re
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -25,6 +30,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import Matcher
 from whoosh.reading import IndexReader
 
+from app.search import whoosh_backend
 from app.search.analysis import GermanAnalyzer, Vocabulary, stem, vocabulary_counts
 from app.search.backend import RawResults, SearchRequest
 from app.search.documents import FACETS, PUBLIC, Kind, SearchDocument
@@ -40,12 +46,18 @@ from app.search.postings import (
     read_postings,
 )
 from app.search.query import Alternative, Planner, PlanWord, QueryPlan, Synonyms, base_synonyms
-from app.search.whoosh_backend import CURRENT, WhooshBackend
+from app.search.whoosh_backend import (
+    CURRENT,
+    POSTINGS_PER_BLOCK,
+    WhooshBackend,
+    codec,
+    index_fields,
+)
 from benchmarks import search_speed
 from benchmarks.search_corpus import documents
 from tests.search.documents import AUTHORITY_A, AUTHORITY_B, AUTHORITY_C, make_document
 
-BLOCK = 128  # postings per Whoosh block
+BLOCK = 128  # postings per block in Whoosh's own layout
 BULK, EXTRA = 1200, 150
 TOPICS = ["Hundesteuer", "Wohngeld", "Gewerbe", "Fischereischein", "Parkausweis", "Baugenehmigung"]
 STEPS = ["prüfen", "erfassen", "Bescheid erstellen", "Gebühr festsetzen", "Akte archivieren"]
@@ -164,6 +176,15 @@ def fresh(
     backend.close()
 
 
+@contextmanager
+def whoosh_layout() -> Iterator[None]:
+    """Indexes written meanwhile lay out postings as Whoosh does by default (and older indexes)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(whoosh_backend, "POSTINGS_PER_BLOCK", BLOCK)
+        patch.setattr(whoosh_backend, "COMPRESSION", 3)
+        yield
+
+
 @pytest.fixture(scope="module")
 def changed(
     tmp_path_factory: pytest.TempPathFactory,
@@ -171,8 +192,21 @@ def changed(
     bulk: list[SearchDocument],
     analyzer: GermanAnalyzer,
 ) -> Iterator[WhooshBackend]:
-    """Three segments; the first two with deletions (the first 200 bulk documents: whole blocks)."""
-    backend = built(tmp_path_factory.mktemp("changed"), corpus + bulk, analyzer)
+    """Whoosh's layout; three segments, the first two with deletions (the first 200 bulk
+    documents: whole blocks)."""
+    with whoosh_layout():
+        backend = built(tmp_path_factory.mktemp("changed"), corpus + bulk, analyzer)
+        change(backend, corpus, bulk, analyzer)
+    yield backend
+    backend.close()
+
+
+def change(
+    backend: WhooshBackend,
+    corpus: list[SearchDocument],
+    bulk: list[SearchDocument],
+    analyzer: GermanAnalyzer,
+) -> None:
     renewed = {
         d.ref: [dataclasses.replace(d, texts={**d.texts, "body": "Neu gefasst: Antrag prüfen"})]
         for d in corpus[:20]
@@ -183,8 +217,6 @@ def changed(
     backend.view()
     extra = bulk_documents(50_000, EXTRA, seed=2)
     replace(backend, {d.ref: [d] for d in extra} | {d.ref: [] for d in corpus[:5]}, analyzer)
-    yield backend
-    backend.close()
 
 
 @pytest.fixture(params=["fresh", "changed"])
@@ -192,16 +224,30 @@ def backend(request: pytest.FixtureRequest) -> WhooshBackend:
     return request.getfixturevalue(request.param)
 
 
+def blocks(leaf: IndexReader, term: str) -> list[int]:
+    """The compression level of each block of a term's posting list."""
+    matcher = leaf.postings(TEXT_FIELD, term)
+    matcher = getattr(matcher, "child", matcher)  # a segment with deletions filters its postings
+    matcher.reset()
+    levels = []
+    while matcher.is_active():
+        levels.append(matcher._compression)
+        matcher.skip_to(matcher.block_max_id() + 1)
+    return levels
+
+
 def test_the_indexes_have_what_the_comparisons_need(
     fresh: WhooshBackend, changed: WhooshBackend
 ) -> None:
     [(leaf, _offset)] = fresh.view().reader.leaf_readers()
-    assert leaf.doc_frequency(TEXT_FIELD, "antrag") > 8 * BLOCK
+    assert leaf.doc_frequency(TEXT_FIELD, "antrag") > POSTINGS_PER_BLOCK
     assert isinstance(leaf.postings(TEXT_FIELD, "antrag"), W3LeafMatcher)
+    assert blocks(leaf, "antrag") == [0, 0]
     leaves = changed.view().reader.leaf_readers()
     assert len(leaves) == 3
     assert [leaf.has_deletions() for leaf, _offset in leaves] == [True, True, False]
     assert leaves[0][0].doc_frequency(TEXT_FIELD, "antrag") > 8 * BLOCK
+    assert 3 in blocks(leaves[0][0], "antrag")  # compressed
 
 
 # --- postings ----------------------------------------------------------------------------------
@@ -470,6 +516,24 @@ def test_view_and_segments_follow_a_replace(tmp_path: Path) -> None:
     backend.close()
 
 
+def test_visibility_and_facet_counts_follow_a_replace(tmp_path: Path) -> None:
+    """A view keeps which documents are public; the view after a change knows the new state."""
+    public, other = make(1, "Antrag Hundesteuer"), make(2, "Antrag Wohngeld", kind=Kind.MODELL)
+    private = dataclasses.replace(public, visibility=str(AUTHORITY_A))
+    analyzer = analyzer_for([public, other])
+    backend = built(tmp_path, [public, other], analyzer)
+    before = search(backend, one_word("antrag"))
+    assert before.total == 2 and before.facets["kind"] == {"behoerde": 1, "modell": 1}
+
+    replace(backend, {public.ref: [private]}, analyzer)
+    after = search(backend, one_word("antrag"))
+    assert [hit.id for hit in after.hits] == [other.id]
+    assert after.facets["kind"] == {"modell": 1}
+    own = search(backend, one_word("antrag"), viewer_authority=AUTHORITY_A)
+    assert own.total == 2 and own.facets["kind"] == {"behoerde": 1, "modell": 1}
+    backend.close()
+
+
 def test_segment_registry_keeps_only_segments_still_in_use(tmp_path: Path) -> None:
     docs = [make(n, f"Antrag {n}") for n in range(1, 6)]
     analyzer = analyzer_for(docs)
@@ -513,6 +577,149 @@ def test_rebuild_switches_current_and_removes_the_old_index(tmp_path: Path) -> N
     assert (tmp_path / CURRENT).read_text(encoding="utf-8") == new_name
     assert sorted(path.name for path in tmp_path.glob("index-*")) == [new_name]
     assert search(backend, one_word("neuwort")).total == 2
+    backend.close()
+
+
+# --- how a rebuild writes ------------------------------------------------------------------------
+
+
+def whoosh_written(root: Path, docs: Sequence[SearchDocument], analyzer: GermanAnalyzer) -> Any:
+    """The same documents through Whoosh's own writer, in one segment."""
+    root.mkdir()
+    ix = index.create_in(str(root), whoosh_backend.build_schema())
+    writer = ix.writer(codec=codec())
+    for document in docs:
+        writer.add_document(**index_fields(document, analyzer))
+    writer.commit()
+    return ix
+
+
+def term_statistics(reader: IndexReader, field: str, term: str) -> tuple[object, ...]:
+    info = reader.term_info(field, term)
+    return (
+        info.doc_frequency(),
+        info.weight(),
+        info.min_length(),
+        info.max_length(),
+        info.max_weight(),
+        info.min_id(),
+        info.max_id(),
+    )
+
+
+def test_a_rebuild_writes_what_whooshs_writer_writes(
+    tmp_path: Path,
+    fresh: WhooshBackend,
+    corpus: list[SearchDocument],
+    bulk: list[SearchDocument],
+    analyzer: GermanAnalyzer,
+) -> None:
+    with whoosh_written(tmp_path / "whoosh", corpus + bulk, analyzer).reader() as expected:
+        [(built_reader, _offset)] = fresh.view().reader.leaf_readers()
+        assert built_reader.doc_count_all() == expected.doc_count_all() == len(corpus + bulk)
+        for field in (*FIELDS, "ref"):
+            assert list(built_reader.lexicon(field)) == list(expected.lexicon(field))
+            for term in terms_of(expected, field):
+                built_postings = built_reader.postings(field, term)
+                assert list(built_postings.items_as("frequency")) == list(
+                    expected.postings(field, term).items_as("frequency")
+                ), (field, term)
+                assert np.array_equal(
+                    read_postings(built_reader, field, term)[1],
+                    public_postings(expected.postings(field, term))[1],
+                )
+                assert term_statistics(built_reader, field, term) == term_statistics(
+                    expected, field, term
+                )
+        assert built_reader.field_length(TEXT_FIELD) == expected.field_length(TEXT_FIELD)
+        for docnum in range(expected.doc_count_all()):
+            assert built_reader.stored_fields(docnum) == expected.stored_fields(docnum)
+            assert built_reader.doc_field_length(docnum, TEXT_FIELD) == expected.doc_field_length(
+                docnum, TEXT_FIELD
+            )
+        for name, field in expected.schema.items():
+            if field.column_type:
+                assert list(built_reader.column_reader(name)) == list(expected.column_reader(name))
+
+
+@pytest.fixture()
+def forking_early(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small rebuilds in several processes too."""
+    monkeypatch.setattr(whoosh_backend, "MIN_DOCUMENTS_PER_PROCESS", 100)
+
+
+def test_a_rebuild_in_several_processes_keeps_the_document_order(
+    tmp_path: Path,
+    fresh: WhooshBackend,
+    corpus: list[SearchDocument],
+    bulk: list[SearchDocument],
+    analyzer: GermanAnalyzer,
+    forking_early: None,
+) -> None:
+    backend = WhooshBackend(tmp_path)
+    with backend.write_lock():
+        count = backend.rebuild(None, iter([corpus, bulk]), analyzer, processes=3)  # type: ignore[arg-type]
+    assert count == len(corpus + bulk)
+    view = backend.view()
+    assert [segment.size for _leaf, _offset, segment in view.leaves] == [500, 500, 500]
+    assert [view.doc_id(n) for n in range(view.size)] == [d.id for d in corpus + bulk]
+    assert not list(tmp_path.glob("index-*/*.tmp"))  # no scratch files left
+    planner = planner_for(analyzer)
+    for text in ("Antrag Gebühr prüfen", "Hundesteuer", "Fischereischein verlängern"):
+        request = SearchRequest(planner.plan(text), limit=50)
+        assert backend.search(None, request) == fresh.search(None, request)  # type: ignore[arg-type]
+    backend.close()
+
+
+def test_a_failing_writer_process_fails_the_rebuild_and_keeps_the_index(
+    tmp_path: Path,
+    corpus: list[SearchDocument],
+    bulk: list[SearchDocument],
+    analyzer: GermanAnalyzer,
+    forking_early: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    backend = built(tmp_path, corpus[:10], analyzer)
+    old_name = (tmp_path / CURRENT).read_text(encoding="utf-8")
+    broken = bulk[-1]
+
+    def index_fields_failing_on(document: SearchDocument, analyzer: GermanAnalyzer) -> dict:
+        if document is broken:
+            raise ValueError("kaputt")
+        return index_fields(document, analyzer)
+
+    monkeypatch.setattr(whoosh_backend, "index_fields", index_fields_failing_on)
+    with (
+        backend.write_lock(),
+        pytest.raises(RuntimeError, match=r"(?s)Schreibprozess.*ValueError: kaputt"),
+    ):
+        backend.rebuild(None, iter([corpus + bulk]), analyzer, processes=2)  # type: ignore[arg-type]
+    assert (tmp_path / CURRENT).read_text(encoding="utf-8") == old_name
+    assert [path.name for path in tmp_path.glob("index-*")] == [old_name]
+    assert backend.document_count() == 10
+    backend.close()
+
+
+def test_a_writer_process_that_dies_fails_the_rebuild(
+    tmp_path: Path,
+    corpus: list[SearchDocument],
+    bulk: list[SearchDocument],
+    analyzer: GermanAnalyzer,
+    forking_early: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    backend = WhooshBackend(tmp_path)
+    parent, build_segment = os.getpid(), whoosh_backend.build_segment
+
+    def dying_in_the_child(*arguments: Any) -> Any:
+        if os.getpid() != parent:
+            os._exit(3)
+        return build_segment(*arguments)
+
+    monkeypatch.setattr(whoosh_backend, "build_segment", dying_in_the_child)
+    with backend.write_lock(), pytest.raises(RuntimeError, match="Exit-Code 3"):
+        backend.rebuild(None, iter([corpus + bulk]), analyzer, processes=2)  # type: ignore[arg-type]
+    assert not list(tmp_path.glob("index-*"))
     backend.close()
 
 
