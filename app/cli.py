@@ -607,7 +607,7 @@ def _search_runtime() -> Any:
     default=1,
     show_default=True,
     type=int,
-    help="Prozesse, die den Index schreiben (2 lohnt sich ab etwa 50.000 Dokumenten).",
+    help="Prozesse, die den Index schreiben (2 lohnt sich ab etwa 10.000 Dokumenten).",
 )
 def search_rebuild(processes: int) -> None:
     """Suchindex und Wortschatz vollständig neu aufbauen (die Suche läuft währenddessen weiter)."""

@@ -124,13 +124,15 @@ class Vocabulary:
         self, documents: Mapping[str, int], lexicon: Mapping[str, float] | None = None
     ) -> None:
         self.documents = dict(documents)
-        self._lexicon = lexicon
+        # loaded here (about 0.7 s, once per process), not by the first query of a server
+        self.lexicon: Mapping[str, float] = general_lexicon() if lexicon is None else lexicon
         self.words = sorted(self.documents)
         self.stems = frozenset(stem(word) for word in self.words)
         self.split = functools.lru_cache(maxsize=_CACHE_SIZE)(self._split)
         self._best_split = functools.lru_cache(maxsize=_CACHE_SIZE)(self._find_best_split)
         self._is_part = functools.lru_cache(maxsize=_CACHE_SIZE)(self._check_part)
         self._stopwords = stopwords()
+        self._corrections = functools.lru_cache(maxsize=_CACHE_SIZE)(self._find_corrections)
 
     def __contains__(self, word: str) -> bool:
         return word in self.documents
@@ -138,24 +140,26 @@ class Vocabulary:
     def __len__(self) -> int:
         return len(self.documents)
 
-    @functools.cached_property
-    def lexicon(self) -> Mapping[str, float]:
-        return general_lexicon() if self._lexicon is None else self._lexicon
-
     def knows(self, word: str) -> bool:
         """Whether any document has this word, or a word with the same stem."""
         return word in self.documents or stem(word) in self.stems
 
     def corrections(self, word: str, limit: int) -> list[str]:
-        """Known words within the allowed edits (a swap counts once), closest and commonest first."""
+        """Known words within the allowed edits (a swap counts once), closest and commonest first.
+
+        Cached: while someone types, every keystroke plans the earlier words again.
+        """
+        return list(self._corrections(word, limit))
+
+    def _find_corrections(self, word: str, limit: int) -> tuple[str, ...]:
         allowed = max_typos(word)
         if not allowed:
-            return []
+            return ()
         found = process.extract(
             word, self.words, scorer=OSA.distance, score_cutoff=allowed, limit=limit * 4
         )
         ranked = sorted(found, key=lambda hit: (hit[1], -self.documents[hit[0]], hit[0]))
-        return [candidate for candidate, _distance, _index in ranked[:limit]]
+        return tuple(candidate for candidate, _distance, _index in ranked[:limit])
 
     def completions(self, prefix: str, limit: int) -> list[str]:
         """The commonest known words that begin with ``prefix``."""
