@@ -12,10 +12,7 @@ from app.authz import Permission, requires
 from app.config import current_settings
 from app.db import request_session
 from app.identity.auth import current_actor
-from app.library import analysis
-from app.library import services as library
 from app.library.api import unpacked_limit
-from app.library.models import Revision
 from app.review import services
 from app.review.schemas import (
     CommentIn,
@@ -35,13 +32,6 @@ blp = Blueprint(
 REVISION = "/models/<uuid:model_id>/revisions/<int:number>"
 
 
-def _revision(model_id: uuid.UUID, number: int) -> Revision:
-    session = request_session()
-    return library.get_revision(
-        session, current_actor(), library.get_model(session, model_id), number
-    )
-
-
 @blp.route(f"{REVISION}/submit", methods=["POST"])
 @requires(Permission.REVISION_SUBMIT)
 @blp.arguments(CommentIn())
@@ -51,7 +41,10 @@ def submit(data: dict[str, Any], model_id: uuid.UUID, number: int):
     """Revision zur Veröffentlichung einreichen (nur ohne Schemafehler; 409 aus falschem Zustand)"""
     session = request_session()
     revision = services.submit(
-        session, current_actor(), _revision(model_id, number), comment=data["comment"]
+        session,
+        current_actor(),
+        services.revision_of(request_session(), current_actor(), model_id, number),
+        comment=data["comment"],
     )
     session.commit()
     return revision
@@ -68,7 +61,7 @@ def decide(data: dict[str, Any], model_id: uuid.UUID, number: int):
     outcome = services.decide(
         session,
         current_actor(),
-        _revision(model_id, number),
+        services.revision_of(request_session(), current_actor(), model_id, number),
         data["decision"],
         comment=data["comment"],
         approvals_required=current_settings().review_approvals_required,
@@ -87,7 +80,7 @@ def decide(data: dict[str, Any], model_id: uuid.UUID, number: int):
 @blp.doc(security=BEARER_SECURITY)
 def list_decisions(model_id: uuid.UUID, number: int):
     """Die Entscheidungen aller Prüfrunden einer Revision"""
-    revision = _revision(model_id, number)
+    revision = services.revision_of(request_session(), current_actor(), model_id, number)
     return {"items": services.decisions(request_session(), revision)}
 
 
@@ -100,7 +93,10 @@ def withdraw(data: dict[str, Any], model_id: uuid.UUID, number: int):
     """Entwurf, Einreichung oder Veröffentlichung zurückziehen (nur die besitzende Behörde)"""
     session = request_session()
     revision = services.withdraw(
-        session, current_actor(), _revision(model_id, number), comment=data["comment"]
+        session,
+        current_actor(),
+        services.revision_of(request_session(), current_actor(), model_id, number),
+        comment=data["comment"],
     )
     session.commit()
     return revision
@@ -113,12 +109,14 @@ def withdraw(data: dict[str, Any], model_id: uuid.UUID, number: int):
 def review_detail(model_id: uuid.UUID, number: int):
     """Alles für die Prüfung: Zustand, Vergleich mit der letzten Veröffentlichung, Hinweise, Entscheidungen"""
     session = request_session()
-    revision = _revision(model_id, number)
+    revision = services.revision_of(request_session(), current_actor(), model_id, number)
     previous = services.last_published(session, revision)
     return {
         "revision": revision,
         "previous_published": previous,
-        "diff": revision_diff(session, previous, revision) if previous else None,
+        "diff": services.revision_diff(session, previous, revision, max_bytes=unpacked_limit())
+        if previous
+        else None,
         "lint": revision.lint,
         "decisions": services.decisions(session, revision),
     }
@@ -133,14 +131,3 @@ def review_queue(query: dict[str, Any]):
     """Prüfliste: Einreichungen anderer Behörden, älteste zuerst"""
     filters = services.QueueFilter(**query)
     return {"items": services.queue(request_session(), current_actor(), filters)}
-
-
-def revision_diff(session: Any, old: Revision, new: Revision) -> dict[str, Any]:
-    """The semantic diff of two revisions (what a reviewer checks)."""
-    return analysis.diff(
-        library.read_blob(session, old.blob_sha256),
-        library.read_blob(session, new.blob_sha256),
-        old_name=old.filename,
-        new_name=new.filename,
-        max_bytes=unpacked_limit(),
-    )

@@ -8,6 +8,7 @@ with the status before and after.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,6 +23,8 @@ from app.catalog.models import OzgService, Process
 from app.db import utcnow
 from app.errors import Conflict, ValidationFailed
 from app.identity.models import Authority
+from app.library import analysis
+from app.library import services as library
 from app.library.models import ProcessModel, Revision, RevisionStatus
 from app.review.models import ReviewDecision
 from app.review.workflow import Action, Decision, target
@@ -143,6 +146,19 @@ def last_published(session: Session, revision: Revision) -> Revision | None:
     )
 
 
+def revision_diff(
+    session: Session, old: Revision, new: Revision, *, max_bytes: int
+) -> dict[str, object]:
+    """The semantic diff of two revisions (what a reviewer checks)."""
+    return analysis.diff(
+        library.read_blob(session, old.blob_sha256),
+        library.read_blob(session, new.blob_sha256),
+        old_name=old.filename,
+        new_name=new.filename,
+        max_bytes=max_bytes,
+    )
+
+
 @dataclass(frozen=True)
 class QueueFilter:
     authority: str | None = None  # slug
@@ -179,6 +195,29 @@ def queue(
         cutoff = (now or utcnow()) - timedelta(days=filters.min_age_days)
         statement = statement.where(Revision.submitted_at <= cutoff)
     return list(session.scalars(statement).unique())
+
+
+def revision_of(session: Session, actor: Actor, model_id: uuid.UUID, number: int) -> Revision:
+    """Revision ``number`` of a model, if ``actor`` may see it (404 otherwise)."""
+    return library.get_revision(session, actor, library.get_model(session, model_id), number)
+
+
+def authorities_in_queue(session: Session, actor: Actor) -> list[Authority]:
+    """The authorities whose submissions ``actor`` may decide on (for the queue's filter)."""
+    return list(
+        session.scalars(
+            select(Authority)
+            .where(Authority.id != actor.authority_id)
+            .where(
+                Authority.id.in_(
+                    select(ProcessModel.authority_id)
+                    .join(Revision, Revision.model_id == ProcessModel.id)
+                    .where(Revision.status == RevisionStatus.SUBMITTED)
+                )
+            )
+            .order_by(Authority.name)
+        )
+    )
 
 
 def themenfelder_in_queue(session: Session) -> list[str]:

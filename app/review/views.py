@@ -17,13 +17,11 @@ from app.config import current_settings
 from app.db import request_session
 from app.errors import DomainError, ValidationFailed
 from app.identity.auth import current_actor
-from app.identity.models import Authority
-from app.library import services as library
+from app.library.api import unpacked_limit
 from app.library.models import Revision
 from app.review import services
-from app.review.api import revision_diff
 from app.review.services import MAX_COMMENT_LENGTH
-from app.review.workflow import ACTION_LABELS, STATUS_LABELS, Decision
+from app.review.workflow import ACTION_LABELS, Decision
 
 bp = Blueprint("review_pages", __name__)
 REFUSALS = {401, 403, 404}  # handled by the error pages, not shown as a message
@@ -65,12 +63,11 @@ def queue_page():
         min_age_days=_positive_int(request.args.get("tage")),
     )
     items = services.queue(session, current_actor(), filters)
-    authorities = session.query(Authority).order_by(Authority.name).all()
     return render_template(
         "pruefung.html",
         items=items,
         filters=filters,
-        authorities=authorities,
+        authorities=services.authorities_in_queue(session, current_actor()),
         themenfelder=services.themenfelder_in_queue(session),
     )
 
@@ -79,7 +76,7 @@ def queue_page():
 @requires(Permission.REVISION_READ)
 def review_page(model_id: uuid.UUID, number: int):
     session, actor = request_session(), current_actor()
-    revision = _revision(model_id, number)
+    revision = services.revision_of(request_session(), current_actor(), model_id, number)
     form = DecisionForm()
     status = 200
     if request.method == "POST":
@@ -94,12 +91,13 @@ def review_page(model_id: uuid.UUID, number: int):
         shown=revision,  # loads the diagram viewer
         model=revision.model,
         previous=previous,
-        diff=revision_diff(session, previous, revision) if previous else None,
+        diff=services.revision_diff(session, previous, revision, max_bytes=unpacked_limit())
+        if previous
+        else None,
         decisions=services.decisions(session, revision),
         form=form,
         may_decide=is_allowed(actor, Permission.REVIEW_DECIDE, revision),
         approvals_required=current_settings().review_approvals_required,
-        status_labels=STATUS_LABELS,
         decision_labels=DECISION_LABELS,
     )
     return page, status
@@ -115,7 +113,7 @@ def submit_page(model_id: uuid.UUID, number: int) -> Response:
             services.submit(
                 session,
                 current_actor(),
-                _revision(model_id, number),
+                services.revision_of(request_session(), current_actor(), model_id, number),
                 comment=form.comment.data or "",
             )
         except DomainError as error:
@@ -157,13 +155,6 @@ def _decide(revision: Revision, form: DecisionForm) -> Response | int:
     session.commit()
     flash(_decided_message(outcome))
     return redirect(url_for(".queue_page"))
-
-
-def _revision(model_id: uuid.UUID, number: int) -> Revision:
-    session = request_session()
-    return library.get_revision(
-        session, current_actor(), library.get_model(session, model_id), number
-    )
 
 
 def _decided_message(outcome: services.Outcome) -> str:

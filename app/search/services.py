@@ -21,6 +21,7 @@ from app.catalog.models import Process
 from app.errors import DomainError
 from app.identity.models import GERMAN_STATES, Authority
 from app.library.models import ProcessModel, Revision, RevisionStatus
+from app.review import workflow
 from app.search.analysis import GermanAnalyzer
 from app.search.backend import RawHit, SearchRequest
 from app.search.documents import FACETS, DocType, Kind, load_processes
@@ -54,15 +55,7 @@ KIND_LABELS = {
     Kind.MODELL.value: "Prozessmodell",
 }
 TYPE_LABELS = {DocType.PROCESS.value: "Steckbrief", DocType.MODEL.value: "Prozessmodell"}
-STATUS_LABELS = {
-    "published": "veröffentlicht",
-    "draft": "Entwurf",
-    "submitted": "eingereicht",
-    "changes_requested": "Änderungen erbeten",
-    "rejected": "abgelehnt",
-    "withdrawn": "zurückgezogen",
-    "superseded": "ersetzt",
-}
+STATUS_LABELS = {status.value: label for status, label in workflow.STATUS_LABELS.items()}
 HAS_MODEL_LABELS = {"ja": "mit Modell", "nein": "ohne Modell"}
 FACET_TITLES = {
     "kind": "Art",

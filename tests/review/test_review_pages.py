@@ -70,6 +70,9 @@ def test_a_reviewer_finds_the_submission_sees_the_diff_and_approves(client, sess
     login_as(client, scene["reviewer"])
     queue = client.get("/pruefung").get_data(as_text=True)
     assert "Hund anmelden, Revision 2" in queue and "Landeshauptstadt Dresden" in queue
+    filter_options = queue.split('id="filter-behoerde"')[1].split("</select>")[0]
+    assert "Landeshauptstadt Dresden" in filter_options  # submitting authorities only
+    assert "Stadt Leipzig" not in filter_options
     url = f"/pruefung/{scene['model'].id}/2"
     detail = client.get(url).get_data(as_text=True)
     assert "Gegenüber Revision 1: 0 hinzugefügt, 0 entfernt, 1 geändert" in detail
