@@ -41,6 +41,13 @@ class Settings:
     search_backend: str = "whoosh"  # or "postgresql": one index in the database for several hosts
     search_index_path: Path | None = None  # Whoosh index folder; default <instance>/suchindex
     review_approvals_required: int = 1  # approvals of other authorities before publication
+    annual_working_hours: int = 1600  # net working hours of one full-time post per year (FTE)
+    smtp_host: str | None = None  # without it, notifications stay in the inbox only
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "Musterregister <noreply@localhost>"
     seed_path: Path = field(
         default_factory=lambda: Path(__file__).resolve().parent.parent / "seed" / "musterregister"
     )
@@ -72,6 +79,9 @@ _PARSERS = {
     "session_idle_minutes": lambda raw: _parse_positive_int("session_idle_minutes", raw),
     "session_absolute_hours": lambda raw: _parse_positive_int("session_absolute_hours", raw),
     "review_approvals_required": lambda raw: _parse_positive_int("review_approvals_required", raw),
+    "annual_working_hours": lambda raw: _parse_positive_int("annual_working_hours", raw),
+    "smtp_port": lambda raw: _parse_positive_int("smtp_port", raw),
+    "smtp_starttls": lambda raw: _parse_bool("smtp_starttls", raw),
     "lint_disabled_rules": lambda raw: _parse_lint_rules(raw),
 }
 _FIELD_NAMES = {f.name for f in dataclasses.fields(Settings)}

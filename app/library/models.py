@@ -61,12 +61,28 @@ class ProcessModel(Base):
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
+    # a fork: the model it came from and the upstream revision its content is based on now
+    # ("Upstream übernehmen" moves it forward)
+    upstream_model_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("process_models.id"), index=True
+    )
+    upstream_revision_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("revisions.id", use_alter=True)
+    )
 
     process: Mapped[Process] = relationship()
     authority: Mapped[Authority] = relationship()
+    upstream_model: Mapped[ProcessModel | None] = relationship(
+        remote_side="ProcessModel.id", foreign_keys=[upstream_model_id]
+    )
+    upstream_revision: Mapped[Revision | None] = relationship(foreign_keys=[upstream_revision_id])
     revisions: Mapped[list[Revision]] = relationship(
         back_populates="model", order_by="Revision.number", foreign_keys="Revision.model_id"
     )
+
+    @property
+    def is_fork(self) -> bool:
+        return self.upstream_model_id is not None
 
 
 class Revision(Base):
@@ -114,3 +130,49 @@ class Revision(Base):
 
     model: Mapped[ProcessModel] = relationship(back_populates="revisions", foreign_keys=[model_id])
     parent: Mapped[Revision | None] = relationship(remote_side="Revision.id")
+
+
+class ProposalStatus(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class ChangeProposal(Base):
+    """A fork's revision offered back to its upstream model; the upstream owner accepts or
+    declines it. Accepting creates a new upstream revision credited to the proposer."""
+
+    __tablename__ = "change_proposals"
+
+    id: Mapped[UUIDPrimaryKey]
+    source_revision_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("revisions.id"), index=True)
+    target_model_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("process_models.id"), index=True)
+    base_revision_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("revisions.id"), doc="the upstream revision the fork was based on when proposing"
+    )
+    proposer_account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("accounts.id"))
+    proposer_name: Mapped[str] = mapped_column(String(200))
+    proposer_authority_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("authorities.id"))
+    message: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[ProposalStatus] = mapped_column(
+        enum_column(ProposalStatus, "proposal_status"), default=ProposalStatus.OPEN, index=True
+    )
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("accounts.id"))
+    decided_by_name: Mapped[str | None] = mapped_column(String(200))
+    decision_comment: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None]
+    created_revision_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("revisions.id"), doc="the upstream revision created on acceptance"
+    )
+    created_at: Mapped[CreatedAt]
+    # optimistic concurrency: two owners deciding at once cannot both succeed
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy API)
+
+    source_revision: Mapped[Revision] = relationship(foreign_keys=[source_revision_id])
+    target_model: Mapped[ProcessModel] = relationship(foreign_keys=[target_model_id])
+    base_revision: Mapped[Revision | None] = relationship(foreign_keys=[base_revision_id])
+    created_revision: Mapped[Revision | None] = relationship(foreign_keys=[created_revision_id])
+    proposer_authority: Mapped[Authority] = relationship()

@@ -26,8 +26,9 @@ from app.identity.models import Authority
 from app.library import analysis
 from app.library import services as library
 from app.library.models import ProcessModel, Revision, RevisionStatus
+from app.review import notifications
 from app.review.models import ReviewDecision
-from app.review.workflow import Action, Decision, target
+from app.review.workflow import STATUS_LABELS, Action, Decision, target
 
 MAX_COMMENT_LENGTH = 10_000
 QUEUE_LIMIT = 200
@@ -64,6 +65,7 @@ def submit(session: Session, actor: Actor, revision: Revision, *, comment: str =
     revision.submitted_by_name = actor.name
     _flush(session)
     _audit(session, actor, "revision.submitted", revision, before, comment=comment)
+    notifications.submission_waiting(session, actor, revision)
     return revision
 
 
@@ -107,7 +109,12 @@ def decide(
     _flush(session)
     if publishes:
         _supersede_older(session, actor, revision)
+        notifications.upstream_published(session, actor, revision)
     _audit(session, actor, f"review.{decision.value}", revision, before, comment=comment)
+    if status is not RevisionStatus.SUBMITTED:  # a decision, not one approval of several
+        notifications.decision_made(
+            session, actor, revision, STATUS_LABELS[status], comment.strip()
+        )
     return Outcome(entry, revision, publishes, approvals_required)
 
 
