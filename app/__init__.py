@@ -18,9 +18,13 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     """Build an application from the environment plus ``overrides`` (typed setting names)."""
     from app import api, cache, db, errors, search
     from app.audit import refusals
+    from app.audit import views as audit_views
+    from app.catalog import analytics_views
     from app.catalog import views as catalog_views
     from app.identity import admin_views, auth, sessions
     from app.identity import views as identity_views
+    from app.library import views as library_views
+    from app.review import inbox, mail
     from app.review import views as review_views
     from app.web import views
 
@@ -42,6 +46,7 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     db.init_app(app, db.Database(settings.effective_database_url))
     cache.init_app(app, enabled=settings.response_cache)
     search.init_app(app, settings)
+    mail.init_app(app, settings)
     errors.init_app(app)
     sessions.init_app(app, settings)
     auth.init_app(app)
@@ -53,7 +58,11 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     identity_views.init_app(app)
     admin_views.init_app(app)
     catalog_views.init_app(app)
+    analytics_views.init_app(app)
+    audit_views.init_app(app)
     review_views.init_app(app)
+    inbox.init_app(app)
+    library_views.init_app(app)
     refusals.init_app(app)
     return app
 
@@ -61,7 +70,9 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
 def close_app(app: Flask) -> None:
     """Stop the background work of ``app`` and close its database connections."""
     from app.db import get_database
+    from app.review.mail import mailer
     from app.search import search_runtime
 
+    mailer(app).close()
     search_runtime(app).close()
     get_database(app).dispose()

@@ -40,6 +40,15 @@ class Permission(StrEnum):
     REVISION_WITHDRAW = "review:revision:withdraw"
     REVIEW_DECIDE = "review:decide"
     REVIEW_QUEUE = "review:queue"
+    AUDIT_READ = "audit:trail:read"
+    MODEL_FORK = "library:model:fork"
+    PROPOSAL_CREATE = "library:proposal:create"
+    PROPOSAL_READ = "library:proposal:read"
+    PROPOSAL_LIST = "library:proposal:list"
+    PROPOSAL_DECIDE = "library:proposal:decide"
+    PROPOSAL_WITHDRAW = "library:proposal:withdraw"
+    COMMENT_CREATE = "review:comment:create"
+    INBOX_USE = "review:inbox:use"
 
 
 class TokenScope(StrEnum):
@@ -56,6 +65,11 @@ SCOPE_FOR_PERMISSION = {
     Permission.REVISION_SUBMIT: TokenScope.LIBRARY_WRITE,
     Permission.REVISION_WITHDRAW: TokenScope.LIBRARY_WRITE,
     Permission.REVIEW_DECIDE: TokenScope.REVIEW_WRITE,
+    Permission.MODEL_FORK: TokenScope.LIBRARY_WRITE,
+    Permission.PROPOSAL_CREATE: TokenScope.LIBRARY_WRITE,
+    Permission.PROPOSAL_DECIDE: TokenScope.LIBRARY_WRITE,
+    Permission.PROPOSAL_WITHDRAW: TokenScope.LIBRARY_WRITE,
+    Permission.COMMENT_CREATE: TokenScope.REVIEW_WRITE,
 }
 
 
@@ -148,13 +162,68 @@ def can_decide_review(actor: Actor, revision: Any) -> bool:
     return is_reviewer(actor) and actor.authority_id != revision.model.authority_id
 
 
+def can_comment(actor: Actor, revision: Any) -> bool:
+    """Every logged-in person may comment on what they may read (published or under review)."""
+    return actor.kind is ActorKind.ACCOUNT and can_read_revision(actor, revision)
+
+
 def can_change_revision_of(actor: Actor, revision: Any) -> bool:
     return can_contribute(actor, revision.model.authority_id)
+
+
+def has_authority(actor: Actor, _obj: object = None) -> bool:
+    return actor.kind is ActorKind.ACCOUNT and actor.authority_id is not None
+
+
+def can_read_proposal(actor: Actor, proposal: Any) -> bool:
+    """A change proposal concerns two authorities: the proposing one and the upstream owner."""
+    return is_member(actor, proposal.proposer_authority_id) or is_member(
+        actor, proposal.target_model.authority_id
+    )
+
+
+def can_decide_proposal(actor: Actor, proposal: Any) -> bool:
+    return can_contribute(actor, proposal.target_model.authority_id)
+
+
+def can_withdraw_proposal(actor: Actor, proposal: Any) -> bool:
+    return can_contribute(actor, proposal.proposer_authority_id)
+
+
+def is_own_notification(actor: Actor, notification: Any) -> bool:
+    return notification is None or notification.account_id == actor.account_id
+
+
+def can_use_inbox(actor: Actor, notification: Any = None) -> bool:
+    """Each person reads and manages only their own notifications and preferences."""
+    return actor.kind is ActorKind.ACCOUNT and is_own_notification(actor, notification)
 
 
 def is_interactive(actor: Actor) -> bool:
     """Logged in through the browser, not acting with an API token."""
     return actor.kind is ActorKind.ACCOUNT and actor.scopes is None
+
+
+def can_read_audit(actor: Actor, subject: Any) -> bool:
+    """Whose history an actor may read (``subject``: an ``app.audit.trail.TrailSubject``).
+
+    Register admins read every trail. Accounts, tokens and an authority's whole trail (logins,
+    roles, tokens) are for the authority's admins; the history of content is for every member of
+    the owning authority, and for reviewers on a revision they may read.
+    """
+    if can_manage_register(actor):
+        return True
+    if subject.sensitive:
+        return is_member(actor, subject.authority_id) and actor.has_role(Role.AUTHORITY_ADMIN)
+    if is_member(actor, subject.authority_id):
+        return True
+    revision = subject.revision
+    return revision is not None and is_reviewer(actor) and can_read_revision(actor, revision)
+
+
+def can_see_audit_subject(actor: Actor, subject: Any) -> bool:
+    """A revision the actor may not read is reported as missing, like the revision itself."""
+    return subject.revision is None or can_read_revision(actor, subject.revision)
 
 
 def can_view_account(actor: Actor, _obj: object = None) -> bool:
@@ -185,6 +254,15 @@ _POLICY: dict[Permission, Callable[[Actor, Any], bool]] = {
     Permission.REVISION_WITHDRAW: can_change_revision_of,
     Permission.REVIEW_DECIDE: can_decide_review,
     Permission.REVIEW_QUEUE: is_reviewer,
+    Permission.MODEL_FORK: can_write_owned,
+    Permission.PROPOSAL_CREATE: can_change_revision_of,
+    Permission.PROPOSAL_READ: can_read_proposal,
+    Permission.PROPOSAL_LIST: has_authority,
+    Permission.PROPOSAL_DECIDE: can_decide_proposal,
+    Permission.PROPOSAL_WITHDRAW: can_withdraw_proposal,
+    Permission.COMMENT_CREATE: can_comment,
+    Permission.INBOX_USE: can_use_inbox,
+    Permission.AUDIT_READ: can_read_audit,
 }
 
 _VISIBILITY: dict[Permission, Callable[[Actor, Any], bool]] = {
@@ -192,7 +270,14 @@ _VISIBILITY: dict[Permission, Callable[[Actor, Any], bool]] = {
     Permission.REVISION_SUBMIT: can_read_revision,
     Permission.REVISION_WITHDRAW: can_read_revision,
     Permission.REVIEW_DECIDE: can_read_revision,
+    Permission.PROPOSAL_CREATE: can_read_revision,
+    Permission.PROPOSAL_READ: can_read_proposal,
+    Permission.PROPOSAL_DECIDE: can_read_proposal,
+    Permission.PROPOSAL_WITHDRAW: can_read_proposal,
+    Permission.COMMENT_CREATE: can_read_revision,
     Permission.TOKEN_MANAGE: owns_token,
+    Permission.INBOX_USE: is_own_notification,
+    Permission.AUDIT_READ: can_see_audit_subject,
 }
 
 
@@ -236,6 +321,22 @@ def _refusal_message(permission: Permission) -> str:
         )
     if permission is Permission.REVIEW_QUEUE:
         return "Nur Prüferinnen und Prüfer sehen die Prüfliste."
+    if permission is Permission.AUDIT_READ:
+        return (
+            "Dieses Protokoll sehen nur Mitglieder der besitzenden Behörde (Konten und "
+            "Berechtigungen: ihre Administration) und die Registeradministration."
+        )
+    if permission is Permission.MODEL_FORK:
+        return "Übernehmen (Fork) können nur Beitragende, und nur in die eigene Behörde."
+    if permission is Permission.PROPOSAL_DECIDE:
+        return (
+            "Über Änderungsvorschläge entscheiden nur Beitragende der Behörde, der das "
+            "Ursprungsmodell gehört."
+        )
+    if permission is Permission.PROPOSAL_WITHDRAW:
+        return "Nur die vorschlagende Behörde kann ihren Vorschlag zurückziehen."
+    if permission is Permission.PROPOSAL_LIST:
+        return "Änderungsvorschläge sehen nur Mitglieder einer Behörde."
     return "Nur Beitragende der besitzenden Behörde dürfen das ändern."
 
 

@@ -41,8 +41,18 @@ class RegisterGeneration(Base):
     value: Mapped[int] = mapped_column(BigInteger)
 
 
-# Rows that never change what a cached response shows (and change often, like token use).
-_IGNORED_TABLES = frozenset({"audit_events", "api_tokens", "blobs", "register_generation"})
+# Rows that never change what a cached response shows (and change often, like token use or a
+# notification marked as read or e-mailed).
+_IGNORED_TABLES = frozenset(
+    {
+        "audit_events",
+        "api_tokens",
+        "blobs",
+        "register_generation",
+        "notifications",
+        "notification_preferences",
+    }
+)
 _READ_GENERATION_SQL = f"SELECT value FROM register_generation WHERE id = {GENERATION_ROW}"
 _BUMP_GENERATION = update(RegisterGeneration).where(RegisterGeneration.id == GENERATION_ROW)
 

@@ -662,6 +662,39 @@ def search_check(show: int) -> None:
     sys.exit(1)
 
 
+# --- notifications -------------------------------------------------------------------------------
+
+notifications_group = AppGroup("notifications", help="Benachrichtigungen per E-Mail versenden.")
+main.add_command(notifications_group)
+
+
+@notifications_group.command("send")
+def notifications_send() -> None:
+    """Wartende E-Mails jetzt versenden (sonst tut das der laufende Server)."""
+    from app.review.mail import mailer
+
+    report = mailer().send_pending()
+    if not report.configured:
+        raise click.ClickException(
+            "Kein SMTP-Server eingerichtet (MUSTERREGISTER_SMTP_HOST); "
+            f"wartende E-Mails: {mailer().pending()}."
+        )
+    click.echo(f"{report.sent} E-Mail{'' if report.sent == 1 else 's'} gesendet.")
+    if report.retrying or report.failed:
+        click.echo(
+            f"Fehlgeschlagen: {report.retrying} (neuer Versuch später), {report.failed} aufgegeben."
+        )
+
+
+@notifications_group.command("status")
+def notifications_status() -> None:
+    """Zeigen, wie viele E-Mails warten, versandt oder aufgegeben sind."""
+    from app.review.mail import status_counts
+
+    for label, count in status_counts(get_database()).items():
+        click.echo(f"{label}: {count}")
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

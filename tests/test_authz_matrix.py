@@ -17,7 +17,9 @@ from app.audit.models import AuditEvent
 from app.catalog import imports
 from app.db import Base, import_all_models
 from app.identity.models import ApiToken, Role
+from app.library import forks, proposals
 from app.library.models import RevisionStatus
+from app.review.models import Notification, NotificationKind
 from tests.factories import (
     MINIMAL_BPMN,
     csrf_token,
@@ -33,6 +35,12 @@ from tests.factories import (
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Routes that only ever write into the caller's own authority; their scoping has its own tests.
 OWN_AUTHORITY_ROUTES = {"/api/v1/processes", "/api/v1/xprozess", "/import"}
+# Routes that only ever change the caller's own account (inbox, notification choices).
+OWN_AUTHORITY_ROUTES |= {
+    "/api/v1/notifications/preferences",
+    "/postfach/alle-gelesen",
+    "/konto/benachrichtigungen",
+}
 REGISTER_CSV = "LeiKa-Schlüssel;Bezeichnung\n99050012104000;Gewerbeanmeldung\n".encode()
 # Valid bodies, so that only the authorization can refuse; all routes point at authority B's objects.
 BODIES = {
@@ -41,6 +49,9 @@ BODIES = {
     "PATCH /api/v1/processes/<uuid:process_id>": b'{"fees": "fremd"}',
     "POST /api/v1/processes": b'{"title": "Eigener Eintrag"}',
     "POST /api/v1/models/<uuid:model_id>/revisions/<int:number>/decisions": b'{"decision": "approve"}',
+    "POST /api/v1/models/<uuid:model_id>/upstream/take-over": b'{"upstream_number": 1}',
+    "POST /api/v1/proposals/<uuid:proposal_id>/decision": b'{"accept": true}',
+    "POST /api/v1/models/<uuid:model_id>/revisions/<int:number>/comments": b'{"body": "Fremd"}',
 }
 
 
@@ -56,6 +67,11 @@ def scene(session):
     job_b = imports.check_file(
         session, member_b.actor, b, REGISTER_CSV, "register.csv", max_bytes=1_000_000
     )
+    proposal_to_b = _proposal_from_a_fork(session, published)
+    notification_b = Notification(
+        account_id=member_b.account.id, kind=NotificationKind.COMMENT, title="Für B", link="/"
+    )
+    session.add(notification_b)
     session.commit()
     token_b = session.scalar(select(ApiToken).where(ApiToken.account_id == member_b.account.id))
     values = {
@@ -67,6 +83,8 @@ def scene(session):
         "slug": b.slug,
         "token_id": str(token_b.id),
         "job_id": str(job_b.id),
+        "notification_id": str(notification_b.id),
+        "proposal_id": str(proposal_to_b.id),
     }
     return {
         "a": a,
@@ -77,6 +95,15 @@ def scene(session):
         "draft": draft,
         "model_b": model_b,
     }
+
+
+def _proposal_from_a_fork(session, published):
+    """A third authority forks B's model and proposes a change back to B."""
+    member_c = make_member(session, make_authority(session, slug="behoerde-c"), Role.CONTRIBUTOR)
+    fork = forks.fork_model(
+        session, member_c.actor, published, authority=member_c.account.authority, max_bytes=10**7
+    )
+    return proposals.propose(session, member_c.actor, fork.revisions[0], message="Vorschlag")
 
 
 def fill(rule: str, values: dict[str, str]) -> str:
@@ -210,3 +237,23 @@ def test_only_register_admins_manage_authorities(client, session, scene, roles):
         f"/verwaltung/behoerden/{scene['b'].slug}",
     ):
         assert client.get(page).status_code == 200
+
+
+def test_a_member_of_a_reads_no_audit_trail_of_b(app, client, session, scene):
+    """Every audit route (page and CSV), aimed at B's objects, is refused to A's admins."""
+    login_as(client, make_account(session, scene["a"], Role.CONTRIBUTOR, Role.AUTHORITY_ADMIN))
+    session.commit()
+    targets = [
+        ("process", scene["values"]["process_id"], 403),
+        ("process_model", scene["values"]["model_id"], 403),
+        ("revision", str(scene["draft"].id), 404),  # a draft A may not even see
+        ("api_token", scene["values"]["token_id"], 403),
+    ]
+    audit_rules = [r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("audit.")]
+    assert len(audit_rules) == 4
+    for rule in audit_rules:
+        for object_type, object_id, status in targets:
+            values = {"object_type": object_type, "object_id": object_id, "slug": scene["b"].slug}
+            response = client.get(fill(rule, values))
+            expected = 403 if "<string:slug>" in rule else status
+            assert response.status_code == expected, (rule, object_type)

@@ -42,11 +42,15 @@ class RegisterApi(Api):
 
 def init_app(app: Flask) -> list[Blueprint]:
     """Build the Api on ``app``; returns the API blueprints (they are exempt from CSRF checks)."""
+    from app.catalog.analytics_api import blp as analytics
     from app.catalog.api import blp as processes
     from app.fim.api import blp as xprozess
     from app.identity.api import blp as authorities
     from app.library.api import blp as models
+    from app.library.forks_api import blp as forks
     from app.review.api import blp as review
+    from app.review.comments_api import blp as comments
+    from app.review.inbox_api import blp as notifications
     from app.search.api import blp as search
 
     app.config.update(
@@ -66,7 +70,18 @@ def init_app(app: Flask) -> list[Blueprint]:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "Persönliches API-Token"}
     )
-    blueprints = [authorities, processes, models, review, xprozess, search]
+    blueprints = [
+        authorities,
+        processes,
+        models,
+        forks,
+        review,
+        comments,
+        notifications,
+        xprozess,
+        search,
+        analytics,
+    ]
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     declare_public_endpoint(app, "api-docs.openapi_json")

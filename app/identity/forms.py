@@ -22,7 +22,7 @@ from app.identity.services import MAX_TOKEN_DAYS
 SCOPE_LABELS = {
     TokenScope.CATALOG_WRITE: "Steckbriefe anlegen und ändern (catalog:write)",
     TokenScope.LIBRARY_WRITE: "Prozessmodelle und Revisionen hochladen und einreichen (library:write)",
-    TokenScope.REVIEW_WRITE: "Einreichungen anderer Behörden prüfen und entscheiden (review:write)",
+    TokenScope.REVIEW_WRITE: "Einreichungen anderer Behörden prüfen und entscheiden, kommentieren (review:write)",
 }
 KIND_LABELS = {
     AuthorityKind.GEMEINDE: "Gemeinde / Stadt",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from app.api.schemas import AuthorityRefSchema, Text
@@ -13,6 +15,23 @@ class ModelIn(Schema):
     description = Text(allow_none=True, validate=validate.Length(max=20_000))
 
 
+class UpstreamRefOut(Schema):
+    model_id = fields.UUID(attribute="upstream_model.id")
+    title = fields.String(attribute="upstream_model.title")
+    authority = fields.Nested(AuthorityRefSchema, attribute="upstream_model.authority")
+    revision_number = fields.Function(
+        lambda model: model.upstream_revision.number if model.upstream_revision else None,
+        metadata={"type": "integer", "description": "Upstream-Revision, auf der der Fork beruht"},
+    )
+
+
+class _Upstream(fields.Nested):
+    """The model itself, dumped as its upstream reference, when it is a fork; else null."""
+
+    def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = None) -> Any:
+        return obj if obj.is_fork else None
+
+
 class ModelOut(Schema):
     id = fields.UUID()
     process_id = fields.UUID()
@@ -22,6 +41,12 @@ class ModelOut(Schema):
     revision_count = fields.Integer()
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
+    upstream = _Upstream(
+        UpstreamRefOut,
+        allow_none=True,
+        dump_only=True,
+        metadata={"description": "bei einem Fork: das Modell, aus dem er abgeleitet ist"},
+    )
 
 
 class ModelListOut(Schema):

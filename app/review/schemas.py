@@ -8,6 +8,8 @@ from app.api.schemas import AuthorityRefSchema, Text
 from app.config import current_settings
 from app.library.models import RevisionStatus
 from app.library.schemas import DiffOut, LintFindingOut, RevisionOut
+from app.review.comments import MAX_BODY_LENGTH, element_label
+from app.review.markdown import render as render_markdown
 from app.review.services import MAX_COMMENT_LENGTH
 from app.review.workflow import Action, Decision, allowed_actions
 
@@ -97,3 +99,59 @@ class QueueItemOut(Schema):
 
 class QueueOut(Schema):
     items = fields.List(fields.Nested(QueueItemOut))
+
+
+# --- comments -----------------------------------------------------------------------------------
+
+
+class CommentCreateIn(Schema):
+    body = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=MAX_BODY_LENGTH),
+        metadata={"description": "Markdown (CommonMark ohne HTML, ohne Bilder)"},
+    )
+    parent_id = fields.UUID(
+        load_default=None, allow_none=True, metadata={"description": "Antwort auf diesen Kommentar"}
+    )
+    element_id = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=255),
+        metadata={"description": "Id eines BPMN-Elements dieser Revision"},
+    )
+
+
+class CommentOut(Schema):
+    id = fields.UUID()
+    model_id = fields.UUID()
+    revision_number = fields.Integer(attribute="revision.number")
+    parent_id = fields.UUID(allow_none=True)
+    element_id = fields.String(allow_none=True)
+    element_name = fields.Function(
+        lambda comment: element_label(comment.revision, comment.element_id)
+        if comment.element_id
+        else None,
+        metadata={"type": "string", "nullable": True},
+    )
+    author_name = fields.String()
+    author_authority = fields.Nested(AuthorityRefSchema, allow_none=True)
+    body = fields.String(metadata={"description": "wie geschrieben (Markdown)"})
+    body_html = fields.Function(
+        lambda comment: str(render_markdown(comment.body)),
+        metadata={"type": "string", "description": "bereinigtes HTML"},
+    )
+    created_at = fields.AwareDateTime()
+
+
+class ThreadOut(Schema):
+    comment = fields.Nested(CommentOut)
+    depth = fields.Integer(metadata={"description": "1 für einen Kommentar, 2 für eine Antwort …"})
+    replies = fields.List(fields.Nested(lambda: ThreadOut()))
+
+
+class ThreadListOut(Schema):
+    items = fields.List(fields.Nested(ThreadOut))
+
+
+class CommentListOut(Schema):
+    items = fields.List(fields.Nested(CommentOut))

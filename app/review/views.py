@@ -19,7 +19,7 @@ from app.errors import DomainError, ValidationFailed
 from app.identity.auth import current_actor
 from app.library.api import unpacked_limit
 from app.library.models import Revision
-from app.review import services
+from app.review import comments_views, services
 from app.review.services import MAX_COMMENT_LENGTH
 from app.review.workflow import ACTION_LABELS, Decision
 
@@ -99,6 +99,7 @@ def review_page(model_id: uuid.UUID, number: int):
         may_decide=is_allowed(actor, Permission.REVIEW_DECIDE, revision),
         approvals_required=current_settings().review_approvals_required,
         decision_labels=DECISION_LABELS,
+        comments=comments_views.comment_section(session, actor, revision, back="pruefung"),
     )
     return page, status
 
@@ -175,3 +176,4 @@ def _positive_int(raw: str | None) -> int | None:
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    comments_views.init_app(app)

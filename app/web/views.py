@@ -17,7 +17,9 @@ from app.identity import services as identity
 from app.identity.auth import current_actor
 from app.identity.models import GERMAN_STATES
 from app.library import services as library
+from app.library.views import model_context, process_context
 from app.pagination import DEFAULT_PAGE_SIZE
+from app.review.comments_views import comment_section
 from app.review.workflow import may_submit
 
 bp = Blueprint("web", __name__)
@@ -75,6 +77,7 @@ def process_page(process_id: uuid.UUID):
         models=models,
         shown=shown,
         versions=catalog.list_versions(session, process)[:10],
+        **process_context(session, [model for model, _revision in models]),
     )
 
 
@@ -90,6 +93,8 @@ def model_page(model_id: uuid.UUID):
         revisions=revisions,
         shown=revisions[0] if revisions else None,
         submittable={r.number for r in revisions if may_submit(actor, r)},
+        **model_context(session, actor, model, revisions),
+        comments=comment_section(session, actor, revisions[0]) if revisions else None,
     )
 
 

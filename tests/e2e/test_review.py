@@ -58,7 +58,7 @@ def test_a_reviewer_of_another_authority_approves_a_submission(
         expect(main).to_contain_text("Unterlagen vollständig prüfen")
         expect(review_page.locator(".diagram__canvas svg").first).to_be_visible(timeout=20_000)
         review_page.get_by_label("Freigeben").check()
-        review_page.get_by_label("Kommentar").fill("Sauber modelliert, danke.")
+        review_page.get_by_label("Kommentar", exact=True).fill("Sauber modelliert, danke.")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         review_page.screenshot(path=str(ARTIFACTS / "pruefung-entscheidung.png"), full_page=True)
         review_page.get_by_role("button", name="Entscheidung speichern").click()

@@ -48,7 +48,7 @@ def test_import_creates_steckbriefe_and_draft_revisions(client, session, member)
         in process.description
     )
     revision = session.scalar(
-        select(Revision).join(ProcessModel).where(ProcessModel.process_id == process.id)
+        select(Revision).join(Revision.model).where(ProcessModel.process_id == process.id)
     )
     assert revision.status is RevisionStatus.DRAFT and revision.is_valid
 
@@ -114,7 +114,7 @@ def test_round_trip_import_publish_export(client, session, member):
         select(Process).where(Process.external_ref == f"xprozess:{original.process_id}")
     )
     revision = session.scalar(
-        select(Revision).join(ProcessModel).where(ProcessModel.process_id == process.id)
+        select(Revision).join(Revision.model).where(ProcessModel.process_id == process.id)
     )
     revision.status = RevisionStatus.PUBLISHED
     session.commit()

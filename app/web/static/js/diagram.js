@@ -31,6 +31,8 @@
         viewer.get('canvas').zoom('fit-viewport', 'auto');
         if (status) { status.remove(); }
         container.dataset.state = 'ready';
+        container.bpmnViewer = viewer;  // for additions such as comment-pins.js
+        container.dispatchEvent(new CustomEvent('diagram:ready', { detail: { viewer: viewer } }));
       })
       .catch(function () {
         if (status) { status.textContent = 'Das Diagramm konnte nicht angezeigt werden. Die Datei steht unten zum Download bereit.'; }
