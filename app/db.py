@@ -19,7 +19,18 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from flask import Flask, current_app, g, request
-from sqlalchemy import JSON, DateTime, Engine, Enum, MetaData, Uuid, create_engine, event
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Engine,
+    Enum,
+    Index,
+    MetaData,
+    String,
+    Uuid,
+    create_engine,
+    event,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
@@ -66,6 +77,16 @@ JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 
 UUIDPrimaryKey = Annotated[uuid.UUID, mapped_column(primary_key=True, default=uuid.uuid4)]
 CreatedAt = Annotated[datetime, mapped_column(default=utcnow)]
+# Mirrored content (federation): the origin instance's base URL and the object's id there.
+OriginInstance = Annotated[str | None, mapped_column(String(300))]
+OriginId = Annotated[str | None, mapped_column(String(64))]
+
+
+def origin_index(table: str) -> Index:
+    """One local row per origin object: what makes importing a mirror idempotent."""
+    return Index(f"uq_{table}_origin", "origin_instance", "origin_id", unique=True)
+
+
 UpdatedAt = Annotated[datetime, mapped_column(default=utcnow, onupdate=utcnow)]
 
 
@@ -94,6 +115,7 @@ def import_all_models() -> None:
     from app.catalog import models as _catalog  # noqa: F401
     from app.identity import models as _identity  # noqa: F401
     from app.library import models as _library  # noqa: F401
+    from app.peering import models as _peering  # noqa: F401
     from app.review import models as _review  # noqa: F401
     from app.search import models as _search  # noqa: F401
 

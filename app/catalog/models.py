@@ -19,7 +19,17 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.catalog.fields import MATURITY_DIMENSIONS
-from app.db import Base, CreatedAt, JSONDocument, UpdatedAt, UUIDPrimaryKey, enum_column
+from app.db import (
+    Base,
+    CreatedAt,
+    JSONDocument,
+    OriginId,
+    OriginInstance,
+    UpdatedAt,
+    UUIDPrimaryKey,
+    enum_column,
+    origin_index,
+)
 from app.identity.models import Account, Authority
 
 
@@ -56,6 +66,7 @@ class Process(Base):
     __table_args__ = (
         UniqueConstraint("authority_id", "external_ref"),
         CheckConstraint("version >= 1", name="version_positive"),
+        origin_index("processes"),
         # (sort key, id) covers the stable sort, so a page is found in the index alone
         Index(None, "sort_title", "id"),
         Index(None, "updated_at", "id"),
@@ -90,6 +101,8 @@ class Process(Base):
     synonyms: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     search_text: Mapped[str] = mapped_column(Text, default="", doc="folded text for filtering")
     version: Mapped[int] = mapped_column(default=1)
+    origin_instance: Mapped[OriginInstance]
+    origin_id: Mapped[OriginId]
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
 

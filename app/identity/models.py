@@ -9,7 +9,18 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, CreatedAt, JSONDocument, UpdatedAt, UUIDPrimaryKey, enum_column, utcnow
+from app.db import (
+    Base,
+    CreatedAt,
+    JSONDocument,
+    OriginId,
+    OriginInstance,
+    UpdatedAt,
+    UUIDPrimaryKey,
+    enum_column,
+    origin_index,
+    utcnow,
+)
 
 
 class AuthorityKind(StrEnum):
@@ -49,7 +60,10 @@ class Role(StrEnum):
 
 class Authority(Base):
     __tablename__ = "authorities"
-    __table_args__ = (CheckConstraint("length(ars) = 12", name="ars_length"),)
+    __table_args__ = (
+        CheckConstraint("length(ars) = 12", name="ars_length"),
+        origin_index("authorities"),
+    )
 
     id: Mapped[UUIDPrimaryKey]
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -61,6 +75,8 @@ class Authority(Base):
     is_register: Mapped[bool] = mapped_column(
         default=False, doc="the register's own editorial team"
     )
+    origin_instance: Mapped[OriginInstance]
+    origin_id: Mapped[OriginId]
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
 

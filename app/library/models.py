@@ -18,7 +18,17 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.catalog.models import Process
-from app.db import Base, CreatedAt, JSONDocument, UpdatedAt, UUIDPrimaryKey, enum_column
+from app.db import (
+    Base,
+    CreatedAt,
+    JSONDocument,
+    OriginId,
+    OriginInstance,
+    UpdatedAt,
+    UUIDPrimaryKey,
+    enum_column,
+    origin_index,
+)
 from app.identity.models import Authority
 
 
@@ -49,6 +59,7 @@ class ProcessModel(Base):
     __table_args__ = (
         UniqueConstraint("authority_id", "external_ref"),
         CheckConstraint("revision_count >= 0", name="revision_count_not_negative"),
+        origin_index("process_models"),
     )
 
     id: Mapped[UUIDPrimaryKey]
@@ -58,6 +69,8 @@ class ProcessModel(Base):
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str | None] = mapped_column(Text)
     revision_count: Mapped[int] = mapped_column(default=0)
+    origin_instance: Mapped[OriginInstance]
+    origin_id: Mapped[OriginId]
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
@@ -92,6 +105,7 @@ class Revision(Base):
     __table_args__ = (
         UniqueConstraint("model_id", "number"),
         CheckConstraint("number >= 1", name="number_positive"),
+        origin_index("revisions"),
     )
 
     id: Mapped[UUIDPrimaryKey]
@@ -125,6 +139,8 @@ class Revision(Base):
     submitted_by_name: Mapped[str | None] = mapped_column(String(200))
     # optimistic concurrency: two reviewers deciding at once cannot both succeed
     version: Mapped[int] = mapped_column(default=1)
+    origin_instance: Mapped[OriginInstance]
+    origin_id: Mapped[OriginId]
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy API)
 
