@@ -24,6 +24,9 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     from app.identity import admin_views, auth, sessions
     from app.identity import views as identity_views
     from app.library import views as library_views
+    from app.peering import admin_views as peers_admin_views
+    from app.peering import outbox
+    from app.peering import views as peering_views
     from app.review import inbox, mail
     from app.review import views as review_views
     from app.web import views
@@ -43,7 +46,8 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["musterregister.settings"] = settings
-    db.init_app(app, db.Database(settings.effective_database_url))
+    signing = outbox.session_info(settings.base_url, settings.secret_key or "")
+    db.init_app(app, db.Database(settings.effective_database_url, session_info=signing))
     cache.init_app(app, enabled=settings.response_cache)
     search.init_app(app, settings)
     mail.init_app(app, settings)
@@ -64,6 +68,8 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     inbox.init_app(app)
     library_views.init_app(app)
     refusals.init_app(app)
+    peering_views.init_app(app)
+    peers_admin_views.init_app(app)
     return app
 
 

@@ -49,6 +49,7 @@ class Permission(StrEnum):
     PROPOSAL_WITHDRAW = "library:proposal:withdraw"
     COMMENT_CREATE = "review:comment:create"
     INBOX_USE = "review:inbox:use"
+    PEERS_MANAGE = "federation:peers:manage"
 
 
 class TokenScope(StrEnum):
@@ -263,6 +264,7 @@ _POLICY: dict[Permission, Callable[[Actor, Any], bool]] = {
     Permission.COMMENT_CREATE: can_comment,
     Permission.INBOX_USE: can_use_inbox,
     Permission.AUDIT_READ: can_read_audit,
+    Permission.PEERS_MANAGE: can_manage_register,
 }
 
 _VISIBILITY: dict[Permission, Callable[[Actor, Any], bool]] = {
@@ -312,6 +314,7 @@ def _refusal_message(permission: Permission) -> str:
         Permission.AUTHORITY_MANAGE,
         Permission.ACCOUNT_MANAGE,
         Permission.SEARCH_SYNONYMS_MANAGE,
+        Permission.PEERS_MANAGE,
     }:
         return "Nur Registeradministratorinnen und -administratoren dürfen das."
     if permission is Permission.REVIEW_DECIDE:

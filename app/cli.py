@@ -18,6 +18,7 @@ from app.db import get_database
 from app.errors import DomainError
 from app.identity import services as identity
 from app.identity.models import GERMAN_STATES, ApiToken, AuthorityKind, Role
+from app.peering.cli import peers_group, sync_command
 
 
 def _create_app() -> Any:
@@ -693,6 +694,44 @@ def notifications_status() -> None:
 
     for label, count in status_counts(get_database()).items():
         click.echo(f"{label}: {count}")
+
+
+# --- federation ----------------------------------------------------------------------------------
+
+federation_group = AppGroup("federation", help="Föderation: Identität, Feed und Partnerinstanzen.")
+main.add_command(federation_group)
+federation_group.add_command(sync_command)  # app/peering/cli.py, like `musterregister peers`
+main.add_command(peers_group)
+
+
+@federation_group.command("identity")
+def federation_identity() -> None:
+    """Schlüssel und Fingerabdruck dieser Instanz zeigen (legt beim ersten Mal den Schlüssel an)."""
+    from app.peering import keys
+
+    _run(lambda session: keys.ensure_key(session, current_settings().secret_key or ""))
+    _show_keys()
+
+
+@federation_group.command("rotate-key")
+def federation_rotate_key() -> None:
+    """Neuen Signierschlüssel anlegen; der bisherige signiert nicht mehr, prüft aber weiter."""
+    from app.peering import keys
+
+    key = _run(lambda session: keys.rotate_key(session, current_settings().secret_key or ""))
+    click.echo(f"Neuer Signierschlüssel: {key.kid}")
+    _show_keys()
+    click.echo("Partnerinstanzen sehen einen neuen Fingerabdruck und müssen ihn erneut bestätigen.")
+
+
+def _show_keys() -> None:
+    from app.peering import keys
+
+    with get_database().session(write=False) as session:
+        for key in keys.all_keys(session):
+            state = f"im Ruhestand seit {key.retired_at:%Y-%m-%d}" if key.retired_at else "aktiv"
+            click.echo(f"  {key.kid}  {state}")
+        click.echo(f"Fingerabdruck: {keys.fingerprint(session)}")
 
 
 @main.command("serve")

@@ -151,14 +151,20 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
 class Database:
     """Engines and session factories of one register instance."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, session_info: dict[str, Any] | None = None) -> None:
         self.url = url
+        # handed to every session (``Session.info``): what services need to know about the
+        # instance besides the rows, e.g. who signs its federation feed (app.peering.outbox)
+        self.session_info = dict(session_info or {})
         self.engine = make_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._write_engine = make_engine(url, immediate=True) if self.is_sqlite else self.engine
-        self._read_sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
-        self._write_sessions = sessionmaker(bind=self._write_engine, expire_on_commit=False)
+        self._read_sessions = self._sessions(bind=self.engine)
+        self._write_sessions = self._sessions(bind=self._write_engine)
         self._bound_connection: Connection | None = None
+
+    def _sessions(self, **options: Any) -> sessionmaker[Session]:
+        return sessionmaker(expire_on_commit=False, info=self.session_info, **options)
 
     def session(self, *, write: bool = True) -> Session:
         return (self._write_sessions if write else self._read_sessions)()
@@ -171,9 +177,7 @@ class Database:
 
     def bind_to_connection(self, connection: Connection) -> None:
         """Tests: run every session inside ``connection``'s outer transaction (savepoints)."""
-        factory = sessionmaker(
-            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
-        )
+        factory = self._sessions(bind=connection, join_transaction_mode="create_savepoint")
         self._read_sessions = self._write_sessions = factory
         self._bound_connection = connection
 

@@ -85,6 +85,7 @@ def scene(session):
         "job_id": str(job_b.id),
         "notification_id": str(notification_b.id),
         "proposal_id": str(proposal_to_b.id),
+        "name": "partner",  # a peer (federation); only register admins manage peers
     }
     return {
         "a": a,
@@ -227,6 +228,7 @@ def test_only_register_admins_manage_authorities(client, session, scene, roles):
         "/verwaltung/behoerden",
         "/verwaltung/behoerden/neu",
         f"/verwaltung/behoerden/{scene['b'].slug}",
+        "/verwaltung/peers",
     ):
         assert client.get(page).status_code == 403
     login_as(client, make_account(session, scene["a"], Role.REGISTER_ADMIN))
@@ -235,6 +237,7 @@ def test_only_register_admins_manage_authorities(client, session, scene, roles):
         "/verwaltung/behoerden",
         "/verwaltung/behoerden/neu",
         f"/verwaltung/behoerden/{scene['b'].slug}",
+        "/verwaltung/peers",
     ):
         assert client.get(page).status_code == 200
 

@@ -24,6 +24,7 @@ from app.catalog.models import (
 from app.db import utcnow
 from app.errors import NotFound, PreconditionFailed, ValidationFailed
 from app.identity.models import Authority
+from app.peering import outbox
 from app.text import fold, folded_words
 
 # --- reading -----------------------------------------------------------------------------------
@@ -152,6 +153,7 @@ def update_process(
         after={name: after[name] for name in changed},
         details={"version": process.version},
     )
+    outbox.process_updated(session, process)
     return True
 
 

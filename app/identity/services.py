@@ -19,6 +19,7 @@ from app.db import utcnow
 from app.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from app.identity.models import Account, ApiToken, Authority, AuthorityKind, AuthorityLogin, Role
 from app.pagination import Page, paginate
+from app.peering import outbox
 
 LOCAL_ISSUER = "urn:musterregister:local"
 TOKEN_PREFIX = "mr_"
@@ -127,7 +128,7 @@ def update_authority(
 ) -> bool:
     """Bring an authority in line with ``data``; returns whether anything changed."""
     require(actor, Permission.AUTHORITY_MANAGE, authority)
-    before = authority_snapshot(authority)
+    before, public_before = authority_snapshot(authority), outbox.public_part(authority)
     for name in ("name", "kind", "state", "ars", "website", "is_register"):
         setattr(authority, name, getattr(data, name))
     after = authority_snapshot(authority)
@@ -144,6 +145,7 @@ def update_authority(
         before=before,
         after=after,
     )
+    outbox.authority_updated(session, authority, public_before)
     return True
 
 

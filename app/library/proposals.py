@@ -88,6 +88,11 @@ def _ensure_proposable(session: Session, fork: ProcessModel, revision: Revision)
         raise ProposalConflict(
             "Änderungen vorschlagen lassen sich nur aus einem übernommenen Modell (Fork)."
         )
+    if fork.upstream_model is not None and fork.upstream_model.origin_instance is not None:
+        raise ProposalConflict(
+            "Das Ursprungsmodell stammt aus einem anderen Register. Vorschläge dorthin sind "
+            "noch nicht möglich; bitte wenden Sie sich an die Behörde, der es gehört."
+        )
     if not revision.is_valid:
         raise ValidationFailed(
             "Nur eine Revision ohne Schema- und Importfehler kann vorgeschlagen werden.",

@@ -134,7 +134,14 @@ def _may_fork(actor: Actor, model: ProcessModel, revision: Revision) -> bool:
 
 
 def _may_propose(actor: Actor, model: ProcessModel, revision: Revision) -> bool:
-    return model.is_fork and revision.is_valid and _may(actor, Permission.PROPOSAL_CREATE, revision)
+    upstream_is_local = (
+        model.upstream_model is not None and not model.upstream_model.origin_instance
+    )
+    return (
+        upstream_is_local
+        and revision.is_valid
+        and _may(actor, Permission.PROPOSAL_CREATE, revision)
+    )
 
 
 @bp.route("/modelle/<uuid:model_id>/revisionen/<int:number>/fork", methods=["POST"])

@@ -53,7 +53,9 @@ class OutboxEvent(Base):
     kind: Mapped[EventKind] = mapped_column(enum_column(EventKind, "federation_event_kind"))
     origin: Mapped[str] = mapped_column(String(300), doc="base URL of the origin instance")
     jws: Mapped[str] = mapped_column(Text, doc="the event, signed by the origin (compact JWS)")
-    sha256: Mapped[str | None] = mapped_column(String(64), doc="content the event refers to")
+    sha256: Mapped[str | None] = mapped_column(
+        String(64), index=True, doc="content the event refers to (blobs are served by it)"
+    )
     created_at: Mapped[CreatedAt]
 
 

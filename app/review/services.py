@@ -26,6 +26,8 @@ from app.identity.models import Authority
 from app.library import analysis
 from app.library import services as library
 from app.library.models import ProcessModel, Revision, RevisionStatus
+from app.peering import outbox
+from app.peering.models import EventKind
 from app.review import notifications
 from app.review.models import ReviewDecision
 from app.review.workflow import STATUS_LABELS, Action, Decision, target
@@ -108,6 +110,7 @@ def decide(
         revision.published_at = utcnow()
     _flush(session)
     if publishes:
+        outbox.revision_changed(session, EventKind.PUBLISHED, revision)
         _supersede_older(session, actor, revision)
         notifications.upstream_published(session, actor, revision)
     _audit(session, actor, f"review.{decision.value}", revision, before, comment=comment)
@@ -125,6 +128,8 @@ def withdraw(session: Session, actor: Actor, revision: Revision, *, comment: str
     before = _state(revision)
     revision.status = status
     _flush(session)
+    if before["status"] == RevisionStatus.PUBLISHED:  # mirrors must let it go too
+        outbox.revision_changed(session, EventKind.WITHDRAWN, revision)
     _audit(session, actor, "revision.withdrawn", revision, before, comment=comment)
     return revision
 
@@ -253,6 +258,7 @@ def _supersede_older(session: Session, actor: Actor, published: Revision) -> Non
         before = _state(revision)
         revision.status = target(revision.status, Action.SUPERSEDE)
         _flush(session)
+        outbox.revision_changed(session, EventKind.SUPERSEDED, revision)
         _audit(
             session, actor, "revision.superseded", revision, before, comment="", by=published.number
         )

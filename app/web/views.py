@@ -19,6 +19,7 @@ from app.identity.models import GERMAN_STATES
 from app.library import services as library
 from app.library.views import model_context, process_context
 from app.pagination import DEFAULT_PAGE_SIZE
+from app.peering import peers
 from app.review.comments_views import comment_section
 from app.review.workflow import may_submit
 
@@ -95,6 +96,7 @@ def model_page(model_id: uuid.UUID):
         submittable={r.number for r in revisions if may_submit(actor, r)},
         **model_context(session, actor, model, revisions),
         comments=comment_section(session, actor, revisions[0]) if revisions else None,
+        origin=peers.origin_name(session, model.origin_instance),
     )
 
 

@@ -69,6 +69,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_outbox_events")),
         sa.UniqueConstraint("event_id", name=op.f("uq_outbox_events_event_id")),
     )
+    op.create_index(op.f("ix_outbox_events_sha256"), "outbox_events", ["sha256"], unique=False)
     op.create_table(
         "peers",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -151,5 +152,6 @@ def downgrade() -> None:
 
     op.drop_table("federation_refusals")
     op.drop_table("peers")
+    op.drop_index(op.f("ix_outbox_events_sha256"), table_name="outbox_events")
     op.drop_table("outbox_events")
     op.drop_table("instance_keys")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -42,9 +43,14 @@ class RegisterProcess:
     def start(self, timeout: float = 30) -> str:
         command = [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)]
         command += ["--workers", str(self.workers), "--threads", str(self.threads)]
-        with self.log_path.open("wb") as log:
+        with self.log_path.open("ab") as log:  # a restart appends
             self._process = subprocess.Popen(
-                command, cwd=ROOT, env=self.environ, stdout=log, stderr=subprocess.STDOUT
+                command,
+                cwd=ROOT,
+                env=self.environ,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: kill() takes the workers too
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -65,4 +71,12 @@ class RegisterProcess:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
+            self._process = None
+
+    def kill(self) -> None:
+        """End the server at once (SIGKILL to master and workers), as a crash would. ``start()``
+        brings it back on the same port, so peers that pinned its URL reach it again."""
+        if self._process is not None:
+            os.killpg(self._process.pid, signal.SIGKILL)
+            self._process.wait()
             self._process = None
