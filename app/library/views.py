@@ -25,7 +25,7 @@ from app.authz import (
     requires,
 )
 from app.db import request_session
-from app.errors import DomainError, Forbidden, ValidationFailed
+from app.errors import DomainError, Forbidden
 from app.identity.auth import current_actor
 from app.identity.models import Authority
 from app.library import forks, proposals
@@ -39,10 +39,11 @@ from app.library.models import (
     RevisionStatus,
 )
 from app.library.proposals import MAX_TEXT_LENGTH, STATUS_LABELS, Direction
+from app.web.decisions import REFUSALS, store_decision
 
 bp = Blueprint("library_pages", __name__)
 T = TypeVar("T")
-REFUSALS = {401, 403, 404}  # handled by the error pages, not shown as a message
+
 PROPOSAL_LABEL = "Was haben Sie geändert, und warum?"
 
 
@@ -269,27 +270,21 @@ def _decide(proposal: ChangeProposal, form: ProposalDecisionForm) -> Response | 
     if not form.validate_on_submit() or form.decision.data not in {"accept", "decline"}:
         form.decision.errors = ["Bitte wählen Sie eine Entscheidung."]
         return 422
-    session = request_session()
-    try:
-        proposals.decide_proposal(
-            session,
+    return store_decision(
+        form,
+        lambda: proposals.decide_proposal(
+            request_session(),
             current_actor(),
             proposal,
             accept=form.decision.data == "accept",
             comment=form.comment.data or "",
             max_bytes=unpacked_limit(),
-        )
-    except ValidationFailed as error:
-        session.rollback()
-        form.comment.errors = [error.detail]
-        return 422
-    except DomainError as error:
-        if error.status in REFUSALS:
-            raise
-        session.rollback()  # decided by someone else meanwhile
-        flash(error.detail, "error")
-        return redirect(request.path)
-    session.commit()
+        ),
+        lambda _decided: _decided_redirect(proposal),
+    )
+
+
+def _decided_redirect(proposal: ChangeProposal) -> Response:
     flash(_decided_message(proposal))
     return redirect(url_for(".proposals_page"))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from flask_smorest import Blueprint
@@ -13,6 +14,7 @@ from app.config import current_settings
 from app.db import request_session
 from app.identity.auth import current_actor
 from app.library.api import unpacked_limit
+from app.library.models import Revision
 from app.review import services
 from app.review.schemas import (
     CommentIn,
@@ -39,15 +41,7 @@ REVISION = "/models/<uuid:model_id>/revisions/<int:number>"
 @blp.doc(security=BEARER_SECURITY)
 def submit(data: dict[str, Any], model_id: uuid.UUID, number: int):
     """Revision zur Veröffentlichung einreichen (nur ohne Schemafehler; 409 aus falschem Zustand)"""
-    session = request_session()
-    revision = services.submit(
-        session,
-        current_actor(),
-        services.revision_of(request_session(), current_actor(), model_id, number),
-        comment=data["comment"],
-    )
-    session.commit()
-    return revision
+    return _change_state(services.submit, model_id, number, data["comment"])
 
 
 @blp.route(f"{REVISION}/decisions", methods=["POST"])
@@ -91,15 +85,7 @@ def list_decisions(model_id: uuid.UUID, number: int):
 @blp.doc(security=BEARER_SECURITY)
 def withdraw(data: dict[str, Any], model_id: uuid.UUID, number: int):
     """Entwurf, Einreichung oder Veröffentlichung zurückziehen (nur die besitzende Behörde)"""
-    session = request_session()
-    revision = services.withdraw(
-        session,
-        current_actor(),
-        services.revision_of(request_session(), current_actor(), model_id, number),
-        comment=data["comment"],
-    )
-    session.commit()
-    return revision
+    return _change_state(services.withdraw, model_id, number, data["comment"])
 
 
 @blp.route(f"{REVISION}/review", methods=["GET"])
@@ -131,3 +117,15 @@ def review_queue(query: dict[str, Any]):
     """Prüfliste: Einreichungen anderer Behörden, älteste zuerst"""
     filters = services.QueueFilter(**query)
     return {"items": services.queue(request_session(), current_actor(), filters)}
+
+
+def _change_state(
+    change: Callable[..., Revision], model_id: uuid.UUID, number: int, comment: str
+) -> Revision:
+    """Submit or withdraw one revision of the owning authority, and commit."""
+    session, actor = request_session(), current_actor()
+    revision = change(
+        session, actor, services.revision_of(session, actor, model_id, number), comment=comment
+    )
+    session.commit()
+    return revision

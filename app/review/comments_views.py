@@ -22,9 +22,9 @@ from app.library.models import Revision
 from app.review import comments, services
 from app.review.comments import MAX_BODY_LENGTH, MAX_DEPTH, Thread
 from app.review.markdown import markdown_filter
+from app.web.decisions import REFUSALS
 
 bp = Blueprint("comment_pages", __name__)
-REFUSALS = {401, 403, 404}  # handled by the error pages, not shown as a message
 BACK_TO_REVIEW = "pruefung"
 
 

@@ -15,16 +15,16 @@ from wtforms.validators import Length
 from app.authz import Permission, is_allowed, requires
 from app.config import current_settings
 from app.db import request_session
-from app.errors import DomainError, ValidationFailed
+from app.errors import DomainError
 from app.identity.auth import current_actor
 from app.library.api import unpacked_limit
 from app.library.models import Revision
 from app.review import comments_views, services
 from app.review.services import MAX_COMMENT_LENGTH
 from app.review.workflow import ACTION_LABELS, Decision
+from app.web.decisions import REFUSALS, store_decision
 
 bp = Blueprint("review_pages", __name__)
-REFUSALS = {401, 403, 404}  # handled by the error pages, not shown as a message
 
 DECISION_LABELS = {
     Decision.APPROVE: "Freigeben",
@@ -133,29 +133,23 @@ def _decide(revision: Revision, form: DecisionForm) -> Response | int:
     if not form.validate_on_submit() or not form.decision.data:
         form.decision.errors = ["Bitte wählen Sie eine Entscheidung."]
         return 422
-    session = request_session()
-    try:
-        outcome = services.decide(
-            session,
+    return store_decision(
+        form,
+        lambda: services.decide(
+            request_session(),
             current_actor(),
             revision,
             Decision(form.decision.data),
             comment=form.comment.data or "",
             approvals_required=current_settings().review_approvals_required,
-        )
-    except ValidationFailed as error:
-        session.rollback()
-        form.comment.errors = [error.detail]
-        return 422
-    except DomainError as error:
-        if error.status in REFUSALS:
-            raise
-        session.rollback()  # decided by someone else meanwhile, or not to be decided any more
-        flash(error.detail, "error")
-        return redirect(request.path)
-    session.commit()
-    flash(_decided_message(outcome))
-    return redirect(url_for(".queue_page"))
+        ),
+        lambda outcome: _decided(_decided_message(outcome), url_for(".queue_page")),
+    )
+
+
+def _decided(message: str, target: str) -> Response:
+    flash(message)
+    return redirect(target)
 
 
 def _decided_message(outcome: services.Outcome) -> str:
