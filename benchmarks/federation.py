@@ -263,6 +263,8 @@ class Run:
     peak_mib: float
     sync_ms: float | None
     output: str
+    cpu_s: float = 0.0  # user + system time of the sync process (all its threads)
+    origin_cpu_s: float = 0.0  # what instance A's server processes spent meanwhile
 
 
 def cli(environ: dict[str, str], *args: str) -> str:
@@ -307,7 +309,20 @@ def sync(environ: dict[str, str], profile: Path | None = None) -> Run:
         raise RuntimeError(f"federation sync endete mit {process.returncode}:\n{output}")
     timing = re.search(r"Dauer des Abgleichs: ([\d.]+) ms", output)
     # ru_maxrss is in KiB on Linux
-    return Run(wall, usage.ru_maxrss / 1024, float(timing.group(1)) if timing else None, output)
+    sync_ms = float(timing.group(1)) if timing else None
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(wall, usage.ru_maxrss / 1024, sync_ms, output, cpu_s=cpu)
+
+
+def process_cpu_s(pid: int) -> float:
+    """User + system seconds of a process and its direct children (gunicorn's workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    total = 0.0
+    for each in [pid, *map(int, children)]:
+        fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
 
 
 def mirrored(database_url: str) -> tuple[int, int]:
@@ -424,7 +439,9 @@ def measure(
             )
             b_url = new_database("b")
             b = _instance_b(b_url, folder / "b", a.url)
+            origin_cpu = process_cpu_s(a._process.pid)
             full = sync(b, profile)
+            full.origin_cpu_s = process_cpu_s(a._process.pid) - origin_cpu
             echo(f"  Abgleich B: {full.output.strip().splitlines()[0]}")
             empty = [sync(b) for _ in range(3)]
             echo(f"  leerer Abgleich: {empty[-1].output.strip().splitlines()[0]}")
@@ -462,6 +479,10 @@ def _instance_b(database_url: str, folder: Path, origin_url: str) -> dict[str, s
 
 def report(figures: Figures) -> bool:
     full, small = figures.full, figures.small
+
+    def cpu_ms(seconds: float) -> float:
+        return seconds * 1000 / figures.revisions
+
     print(
         f"\nAbgleich von {german(figures.revisions)} veröffentlichten Revisionen "
         f"({german(figures.events)} Ereignisse) über Loopback, {figures.database} je Instanz:"
@@ -475,6 +496,8 @@ def report(figures: Figures) -> bool:
             figures.rate >= TARGET_RATE,
         ),
         (f"  Dauer des Abgleichs ({german(figures.revisions)})", f"{german(full.wall_s, 1)} s"),
+        ("  CPU-Zeit je Revision: Abgleich (B)", f"{german(cpu_ms(full.cpu_s), 2)} ms"),
+        ("  CPU-Zeit je Revision: Server von A", f"{german(cpu_ms(full.origin_cpu_s), 2)} ms"),
         (
             f"Spitzen-RSS, {german(figures.small_revisions)} Revisionen",
             f"{german(small.peak_mib, 1)} MiB",
@@ -507,7 +530,9 @@ def report(figures: Figures) -> bool:
         "\nRevisionen/s = Revisionen / Wandzeit des Befehls 'federation sync' (mit Programmstart). "
         "Das Ziel für den leeren Abgleich gilt dem Abgleich selbst (--timing: Peers lesen, "
         "Selbstauskunft und Schlüssel prüfen, Feed abfragen, Stand speichern), ohne Python- und "
-        "App-Start. Speicher: Gleichheit bis "
+        "App-Start. CPU-Zeit: Nutzer- und Systemzeit des Abgleichsprozesses (alle Threads) bzw. "
+        "der Serverprozesse von A während des Abgleichs – unabhängig davon, was sonst auf der "
+        "Maschine läuft. Speicher: Gleichheit bis "
         f"{MEMORY_SLACK_SHARE:.0%} bzw. {german(MEMORY_SLACK_MIB)} MiB."
     )
     print(f"\nAlle Ziele: {verdict(met)}")

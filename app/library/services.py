@@ -83,8 +83,11 @@ def create_model(
     title: str,
     description: str | None = None,
     external_ref: str | None = None,
+    origin: tuple[str, str] | None = None,
 ) -> ProcessModel:
-    """A new, empty model owned by the actor's authority, which must own the process too."""
+    """A new, empty model owned by the actor's authority, which must own the process too.
+
+    ``origin``: (instance, id) of a model mirrored from a peer (app.peering.mirrors)."""
     require(actor, Permission.MODEL_CREATE, process)
     model = ProcessModel(
         process_id=process.id,
@@ -95,6 +98,8 @@ def create_model(
         created_by_id=actor.account_id,
         revision_count=0,
     )
+    if origin is not None:
+        model.origin_instance, model.origin_id = origin
     session.add(model)
     session.flush()
     record(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from app.library.models import Blob, Revision, RevisionStatus
@@ -17,18 +17,33 @@ from federation.feed import PROTOCOL_VERSION
 __all__ = ["PROTOCOL_VERSION", "blob", "changes", "vouches"]
 SERVED_STATUSES = (RevisionStatus.PUBLISHED, RevisionStatus.SUPERSEDED)
 
+# Built once: peers call these for every page and every blob, and building a statement costs
+# more than running it. Plain table columns keep the ORM out of the way.
+_outbox, _blobs, _revisions = OutboxEvent.__table__, Blob.__table__, Revision.__table__
+_PAGE = (
+    select(_outbox.c.seq, _outbox.c.jws)
+    .where(_outbox.c.seq > bindparam("after"))
+    .order_by(_outbox.c.seq)
+    .limit(bindparam("rows"))
+)
+_LATEST = select(func.max(_outbox.c.seq))
+_SERVED_BLOB = select(_blobs.c.data).where(
+    _blobs.c.sha256 == bindparam("sha256"),
+    exists().where(_outbox.c.sha256 == bindparam("sha256")),
+    exists().where(
+        _revisions.c.blob_sha256 == bindparam("sha256"),
+        _revisions.c.status.in_(SERVED_STATUSES),
+    ),
+)
+
 
 def changes(session: Session, after: int, limit: int) -> dict[str, Any]:
     """Events with ``seq > after``, oldest first: one indexed range query with a LIMIT."""
-    rows = session.execute(
-        select(OutboxEvent.seq, OutboxEvent.jws)
-        .where(OutboxEvent.seq > after)
-        .order_by(OutboxEvent.seq)
-        .limit(limit + 1)  # one more tells whether there is more
-    ).all()
+    # one more row than asked for tells whether there is more
+    rows = session.execute(_PAGE, {"after": after, "rows": limit + 1}).all()
     page = rows[:limit]
     next_seq = page[-1].seq if page else after
-    latest = session.scalar(select(func.max(OutboxEvent.seq))) or 0
+    latest = session.scalar(_LATEST) or 0
     return {
         "events": [{"seq": row.seq, "jws": row.jws} for row in page],
         "next": next_seq,
@@ -43,13 +58,7 @@ def blob(session: Session, sha256: str) -> bytes | None:
     Never a draft's bytes: a hash is served only after it went out in the feed, and no longer once
     every revision with it is withdrawn.
     """
-    return session.scalar(
-        select(Blob.data).where(
-            Blob.sha256 == sha256,
-            exists().where(OutboxEvent.sha256 == sha256),
-            exists().where(Revision.blob_sha256 == sha256, Revision.status.in_(SERVED_STATUSES)),
-        )
-    )
+    return session.scalar(_SERVED_BLOB, {"sha256": sha256})
 
 
 def vouches(session: Session) -> list[dict[str, Any]]:

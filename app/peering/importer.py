@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from app.authz import system_actor
 from app.config import Settings
@@ -26,10 +26,17 @@ from app.db import Database, utcnow
 from app.errors import DomainError
 from app.peering import keys as own_keys
 from app.peering import outbox
+from app.peering.analyses import Analyses
 from app.peering.mirrors import Mirror, MirrorRefused, apply_event
 from app.peering.models import Peer, PeerState, Refusal
 
 log = logging.getLogger(__name__)
+_peers = Peer.__table__
+_ADVANCE = (
+    update(_peers)
+    .where(_peers.c.id == bindparam("peer_id"), _peers.c.cursor < bindparam("seq"))
+    .values(cursor=bindparam("seq"))
+)
 ANALYSIS_HEADROOM = 4  # like `revisions analyse`: a stored revision may unpack beyond one upload
 
 
@@ -55,6 +62,11 @@ class DbImporter:
         self.cursor = peer.cursor
         self.refused_in_apply = 0  # counted by sync_peer as applied; the summary corrects it
         self._pinned: dict[str, Any] | None = None
+        self.analyses = Analyses(self.max_bytes, self.lint_rules)
+
+    def close(self) -> None:
+        """End the analysis worker (if one was started)."""
+        self.analyses.close()
 
     # --- trust ---------------------------------------------------------------------------------
 
@@ -86,6 +98,18 @@ class DbImporter:
 
     # --- applying ------------------------------------------------------------------------------
 
+    def before_prefetch(self) -> None:
+        """The sync is about to fetch blobs ahead: fork the analysis worker now, while this
+        process has no other threads."""
+        self.analyses.launch()
+
+    def prepare(self, event: dict[str, Any], blob: bytes) -> None:
+        """A coming event's blob arrived early: start analysing it in the worker process."""
+        revision = event.get("revision")
+        filename = revision.get("filename") if isinstance(revision, dict) else None
+        if str(event.get("origin", "")).rstrip("/") != self.own_origin:
+            self.analyses.start(blob, filename if isinstance(filename, str) else None)
+
     def apply(
         self, seq: int, event: dict[str, Any], fetch_blob: Callable[[str], bytes], jws: str
     ) -> None:
@@ -114,6 +138,7 @@ class DbImporter:
                 slug_prefix=self._slug_prefix(origin),
                 max_bytes=self.max_bytes,
                 lint_rules=self.lint_rules,
+                analyses=self.analyses,
             )
             apply_event(mirror, event, fetch_blob)
             outbox.relay(session, jws, event)  # C pulls A's content from us, with A's signature
@@ -131,12 +156,7 @@ class DbImporter:
     def advance(self, seq: int) -> None:
         """The cursor moves only forward, and only after the event's transaction committed."""
         with self.database.transaction() as session:
-            session.execute(
-                update(Peer)
-                .where(Peer.id == self.peer_id, Peer.cursor < seq)
-                .values(cursor=seq)
-                .execution_options(synchronize_session=False)
-            )
+            session.execute(_ADVANCE, {"peer_id": self.peer_id, "seq": seq})
         self.cursor = max(self.cursor, seq)
 
     def refuse(self, seq: int, event_id: str | None, reason: str) -> None:

@@ -5,25 +5,34 @@ there); the unique index on the pair makes every upsert idempotent. Mirrored aut
 local accounts, so :mod:`app.authz` already refuses every write to them. A revision's status only
 moves forward (published → superseded → withdrawn): a repeated old event never brings a withdrawn
 mirror back.
+
+Lean on purpose (a sync imports thousands of events, one transaction each): rows are looked up by
+origin with prebuilt column queries, new rows get their ids up front so that nothing is flushed
+just to learn an id, and ORM objects are loaded only where a service needs them (new rows, real
+changes). What ends up in the tables – rows, versions, audit events, search queue – is what the
+services write.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.engine import Row as ResultRow
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
 from app.authz import Actor
 from app.catalog import services as catalog
-from app.catalog.models import OzgService, Process
+from app.catalog.models import OzgService, Process, ProcessLeikaKey
 from app.identity.models import GERMAN_STATES, Authority, AuthorityKind
 from app.library import services as library
-from app.library.analysis import analyse
 from app.library.models import ProcessModel, Revision, RevisionStatus
+from app.peering.analyses import Analyses, Findings, findings
 from app.text import slugify
 
 STATUS_RANK = {
@@ -58,6 +67,7 @@ class Mirror:
     slug_prefix: str
     max_bytes: int
     lint_rules: frozenset[str] | None = None
+    analyses: Analyses | None = None  # analyses started ahead, while earlier events imported
 
 
 def apply_event(mirror: Mirror, event: dict[str, Any], fetch_blob: Any) -> None:
@@ -70,44 +80,65 @@ def apply_event(mirror: Mirror, event: dict[str, Any], fetch_blob: Any) -> None:
     if kind == "authority-updated":
         return
     process = upsert_process(mirror, authority, event["process"])
+    authority_id = _id(authority)
     if kind == "process-updated":
         return
     if kind != "published":
         raise MirrorRefused(f"Unbekannte Ereignisart: {kind}")
-    model = upsert_model(mirror, authority, process, event["model"])
-    publish_revision(mirror, model, event["revision"], fetch_blob)
+    model, new = upsert_model(mirror, authority_id, process, event["model"])
+    publish_revision(mirror, model, event["revision"], fetch_blob, new_model=new)
 
 
 def by_origin(session: Session, table: type[Row], origin: str, origin_id: object) -> Row | None:
-    return session.scalar(
-        select(table).where(table.origin_instance == origin, table.origin_id == str(origin_id))
+    row = known(session, table, origin, origin_id, "id")
+    return None if row is None else session.get(table, row.id)
+
+
+def known(
+    session: Session, table: type[Row], origin: str, origin_id: object, *columns: str
+) -> ResultRow[Any] | None:
+    """``columns`` of the mirror of ``origin_id``, or None: one prebuilt query, no ORM objects."""
+    params = {"origin": origin, "origin_id": str(origin_id)[:64]}
+    with session.no_autoflush:  # whatever is pending is flushed once, with the relayed event
+        return session.execute(_by_origin(table, columns), params).first()
+
+
+@cache
+def _by_origin(table: type[Row], columns: tuple[str, ...]) -> Select[Any]:
+    rows = table.__table__
+    return select(*(rows.c[name] for name in columns)).where(
+        rows.c.origin_instance == bindparam("origin"), rows.c.origin_id == bindparam("origin_id")
     )
 
 
 # --- authorities -------------------------------------------------------------------------------
 
 
-def upsert_authority(mirror: Mirror, data: dict[str, Any]) -> Authority:
+def upsert_authority(mirror: Mirror, data: dict[str, Any]) -> Authority | uuid.UUID:
+    """The mirrored authority, created or brought up to date: its ORM object if created or
+    changed here, else only its id."""
     values = {
         "name": _text(data.get("name"), 200) or "Behörde",
         "kind": _kind(data.get("kind")),
         "state": data.get("state") if data.get("state") in GERMAN_STATES else None,
     }
-    authority = by_origin(mirror.session, Authority, mirror.origin, data["id"])
-    if authority is None:
+    row = known(mirror.session, Authority, mirror.origin, data["id"], "id", *values)
+    if row is None:
         slug = _free_slug(mirror.session, f"{mirror.slug_prefix}-{data.get('slug') or 'behoerde'}")
-        authority = Authority(slug=slug, ars=None, is_register=False, **values)
+        authority = Authority(id=uuid.uuid4(), slug=slug, ars=None, is_register=False, **values)
         _mark(authority, mirror.origin, data["id"])
         mirror.session.add(authority)
-        mirror.session.flush()
+        mirror.session.flush()  # rare; audit events refer to it, and the ORM does not know that
         _audit(mirror, "mirror.authority_created", authority, values, "authority", authority.id)
         return authority
-    changed = {k: v for k, v in values.items() if getattr(authority, k) != v}
+    changed = {k: v for k, v in values.items() if getattr(row, k) != v}
     if changed:
+        authority = mirror.session.get_one(Authority, row.id)
         for name, value in changed.items():
             setattr(authority, name, value)
         _audit(mirror, "mirror.authority_updated", authority, changed, "authority", authority.id)
-    return authority
+        return authority
+    return row.id
 
 
 def _kind(raw: object) -> AuthorityKind:
@@ -126,10 +157,15 @@ def _free_slug(session: Session, wanted: str) -> str:
 # --- processes and models ----------------------------------------------------------------------
 
 
-def upsert_process(mirror: Mirror, authority: Authority, data: dict[str, Any]) -> Process:
+def upsert_process(
+    mirror: Mirror, authority: Authority | uuid.UUID, data: dict[str, Any]
+) -> Process | uuid.UUID:
+    """The mirrored process: its ORM object if created or changed here, else only its id."""
     values = _steckbrief(mirror.session, data)
-    process = by_origin(mirror.session, Process, mirror.origin, data["id"])
-    if process is None:
+    row = known(mirror.session, Process, mirror.origin, data["id"], "id", "authority_id")
+    if row is None:
+        if not isinstance(authority, Authority):
+            authority = mirror.session.get_one(Authority, authority)
         process = catalog.create_process(
             mirror.session,
             mirror.actor,
@@ -138,10 +174,12 @@ def upsert_process(mirror: Mirror, authority: Authority, data: dict[str, Any]) -
             message=f"Gespiegelt aus {mirror.origin}",
         )
         _mark(process, mirror.origin, data["id"])
-        mirror.session.flush()
         return process
-    if process.authority_id != authority.id:
+    if row.authority_id != _id(authority):
         raise MirrorRefused("Der Registereintrag gehört laut Ereignis einer anderen Behörde.")
+    if _same_steckbrief(mirror.session, row.id, values):
+        return row.id  # what update_process would find: nothing to change, nothing written
+    process = mirror.session.get_one(Process, row.id)
     catalog.update_process(
         mirror.session,
         mirror.actor,
@@ -151,6 +189,30 @@ def upsert_process(mirror: Mirror, authority: Authority, data: dict[str, Any]) -
         message=f"Aktualisiert aus {mirror.origin}",
     )
     return process
+
+
+def _same_steckbrief(session: Session, process_id: uuid.UUID, values: dict[str, Any]) -> bool:
+    """Whether the stored process already has ``values`` (compared column by column)."""
+    columns = [name for name in values if name != "leika_keys"]
+    with session.no_autoflush:
+        stored = session.execute(_steckbrief_of(tuple(columns)), {"id": process_id}).one()
+        keys = session.scalars(_leika_keys_of(), {"id": process_id}).all()
+    same = all(getattr(stored, name) == values[name] for name in columns)
+    return same and list(keys) == values["leika_keys"]
+
+
+@cache
+def _steckbrief_of(columns: tuple[str, ...]) -> Select[Any]:
+    table = Process.__table__
+    return select(*(table.c[name] for name in columns)).where(table.c.id == bindparam("id"))
+
+
+@cache
+def _leika_keys_of() -> Select[Any]:
+    table = ProcessLeikaKey.__table__
+    return (
+        select(table.c.key).where(table.c.process_id == bindparam("id")).order_by(table.c.position)
+    )
 
 
 def _steckbrief(session: Session, data: dict[str, Any]) -> dict[str, Any]:
@@ -173,20 +235,29 @@ def _steckbrief(session: Session, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def upsert_model(
-    mirror: Mirror, authority: Authority, process: Process, data: dict[str, Any]
-) -> ProcessModel:
-    title = _text(data.get("title"), 300) or process.title
-    description = _text(data.get("description"), None)
-    model = by_origin(mirror.session, ProcessModel, mirror.origin, data["id"])
-    if model is None:
+    mirror: Mirror, authority_id: uuid.UUID, process: Process | uuid.UUID, data: dict[str, Any]
+) -> tuple[ProcessModel, bool]:
+    """The mirrored model, and whether it was created by this event."""
+    row = known(mirror.session, ProcessModel, mirror.origin, data["id"], "id")
+    if row is None:
+        if not isinstance(process, Process):
+            process = mirror.session.get_one(Process, process)
+        title = _text(data.get("title"), 300) or process.title
+        description = _text(data.get("description"), None)
         model = library.create_model(
-            mirror.session, mirror.actor, process, title=title, description=description
+            mirror.session,
+            mirror.actor,
+            process,
+            title=title,
+            description=description,
+            origin=(mirror.origin, str(data["id"])[:64]),  # in the INSERT, not a later UPDATE
         )
-        _mark(model, mirror.origin, data["id"])
-        mirror.session.flush()
-        return model
-    if model.authority_id != authority.id or model.process_id != process.id:
+        return model, True
+    model = mirror.session.get_one(ProcessModel, row.id)
+    if model.authority_id != authority_id or model.process_id != _id(process):
         raise MirrorRefused("Das Prozessmodell gehört laut Ereignis zu einem anderen Eintrag.")
+    title = _text(data.get("title"), 300) or _process_title(mirror.session, process)
+    description = _text(data.get("description"), None)
     changed = {
         k: v
         for k, v in {"title": title, "description": description}.items()
@@ -194,29 +265,43 @@ def upsert_model(
     }
     if changed:
         model.title, model.description = title, description
-        _audit(mirror, "mirror.model_updated", model, changed, "process_model", authority.id)
-    return model
+        _audit(mirror, "mirror.model_updated", model, changed, "process_model", authority_id)
+    return model, False
+
+
+def _process_title(session: Session, process: Process | uuid.UUID) -> str:
+    if isinstance(process, Process):
+        return process.title
+    with session.no_autoflush:
+        return session.execute(_steckbrief_of(("title",)), {"id": process}).scalar_one()
 
 
 # --- revisions ---------------------------------------------------------------------------------
 
 
 def publish_revision(
-    mirror: Mirror, model: ProcessModel, data: dict[str, Any], fetch_blob: Any
-) -> Revision:
-    """The published revision, stored once: a repeated event finds it and checks its hash."""
+    mirror: Mirror,
+    model: ProcessModel,
+    data: dict[str, Any],
+    fetch_blob: Any,
+    *,
+    new_model: bool = False,
+) -> Revision | None:
+    """The published revision, stored once: a repeated event finds it and checks its hash.
+
+    ``new_model``: the model was created by this event, so no revision number is taken yet."""
     digest = str(data["sha256"])
-    revision = by_origin(mirror.session, Revision, mirror.origin, data["id"])
-    if revision is not None:
-        if revision.blob_sha256 != digest or revision.model_id != model.id:
+    row = known(mirror.session, Revision, mirror.origin, data["id"], "blob_sha256", "model_id")
+    if row is not None:
+        if row.blob_sha256 != digest or row.model_id != model.id:
             raise MirrorRefused(
                 "Die Revision ist schon mit anderem Inhalt gespiegelt (SHA-256 weicht ab)."
             )
-        return revision
+        return None
     content = fetch_blob(digest)
     if library.sha256_hex(content) != digest:
         raise MirrorRefused("Der Inhalt passt nicht zu seinem SHA-256.")
-    revision = _new_revision(mirror, model, data, content)
+    revision = _new_revision(mirror, model, data, content, new_model=new_model)
     _audit(
         mirror,
         "mirror.revision_published",
@@ -229,23 +314,19 @@ def publish_revision(
 
 
 def _new_revision(
-    mirror: Mirror, model: ProcessModel, data: dict[str, Any], content: bytes
+    mirror: Mirror, model: ProcessModel, data: dict[str, Any], content: bytes, *, new_model: bool
 ) -> Revision:
-    number = _number(mirror.session, model, data.get("number"))
-    analysis = analyse(
-        content,
-        filename=data.get("filename"),
-        max_bytes=mirror.max_bytes,
-        lint_rules=mirror.lint_rules,
-    )
+    number, parent_id = _number_and_parent(mirror.session, model, data.get("number"), new_model)
+    analysis = _analysis(mirror, content, data.get("filename"))
     stem = str(data.get("filename") or model.title).rsplit(".", 1)[0]
     revision = Revision(
+        id=uuid.uuid4(),
         model_id=model.id,
         number=number,
-        parent_id=_parent_id(mirror.session, model, number),
+        parent_id=parent_id,
         blob_sha256=library.store_blob(mirror.session, content),
         size=len(content),
-        filename=f"{slugify(stem)}.{'zip' if analysis.package.is_archive else 'bpmn'}",
+        filename=f"{slugify(stem)}.{'zip' if analysis.is_archive else 'bpmn'}",
         media_type=analysis.media_type,
         main_document=analysis.main_document,
         is_valid=analysis.is_valid,
@@ -260,28 +341,40 @@ def _new_revision(
     _mark(revision, mirror.origin, data["id"])
     model.revision_count = max(model.revision_count, number)
     mirror.session.add(revision)
-    mirror.session.flush()
     return revision
 
 
-def _number(session: Session, model: ProcessModel, raw: object) -> int:
+def _analysis(mirror: Mirror, content: bytes, filename: object) -> Findings:
+    name = filename if isinstance(filename, str) else None
+    if mirror.analyses is not None:
+        return mirror.analyses.take(content, name)
+    return findings(content, name, mirror.max_bytes, mirror.lint_rules)
+
+
+def _number_and_parent(
+    session: Session, model: ProcessModel, raw: object, new_model: bool
+) -> tuple[int, uuid.UUID | None]:
+    """The revision's number, checked to be free, and the id of the revision before it."""
     if not isinstance(raw, int) or isinstance(raw, bool) or raw < 1:
         raise MirrorRefused("Die Revisionsnummer fehlt oder ist ungültig.")
-    taken = session.scalar(
-        select(Revision.id).where(Revision.model_id == model.id, Revision.number == raw)
-    )
-    if taken is not None:
+    if new_model:
+        return raw, None
+    with session.no_autoflush:
+        rows = session.execute(_up_to_number(), {"model_id": model.id, "number": raw}).all()
+    if rows and rows[0].number == raw:
         raise MirrorRefused(
             f"Revision {raw} dieses Modells ist schon mit anderer Kennung gespiegelt."
         )
-    return raw
+    return raw, rows[0].id if rows else None
 
 
-def _parent_id(session: Session, model: ProcessModel, number: int) -> Any:
-    return session.scalar(
-        select(Revision.id)
-        .where(Revision.model_id == model.id, Revision.number < number)
-        .order_by(Revision.number.desc())
+@cache
+def _up_to_number() -> Select[Any]:
+    table = Revision.__table__
+    return (
+        select(table.c.number, table.c.id)
+        .where(table.c.model_id == bindparam("model_id"), table.c.number <= bindparam("number"))
+        .order_by(table.c.number.desc())
         .limit(1)
     )
 
@@ -310,6 +403,10 @@ def retire_revision(mirror: Mirror, data: dict[str, Any], status: RevisionStatus
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def _id(row: Authority | Process | uuid.UUID) -> uuid.UUID:
+    return row if isinstance(row, uuid.UUID) else row.id
 
 
 def _mark(

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import exists, select, text
+from sqlalchemy import bindparam, exists, select, text
 from sqlalchemy.orm import Session
 
 from app.catalog.models import Process
@@ -144,9 +144,13 @@ def relay(session: Session, jws: str, event: Mapping[str, Any]) -> OutboxEvent |
     (relayed before, or this instance's own event coming back) adds nothing and returns None.
     """
     _serialise_writers(session)
-    if session.scalar(select(exists().where(OutboxEvent.event_id == event["event_id"]))):
-        return None
+    with session.no_autoflush:  # what is pending goes out with the event, in one flush
+        if session.scalar(_EVENT_KNOWN, {"event_id": event["event_id"]}):
+            return None
     return _append(session, dict(event), jws)
+
+
+_EVENT_KNOWN = select(exists().where(OutboxEvent.__table__.c.event_id == bindparam("event_id")))
 
 
 def _append(session: Session, payload: dict[str, Any], jws: str) -> OutboxEvent:

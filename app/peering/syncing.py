@@ -76,7 +76,10 @@ def sync_one(
         peer = session.get(Peer, peer_id)
     assert peer is not None
     importer = DbImporter(database, peer, settings)
-    report = sync_peer(client, importer, peer.cursor, **options)
+    try:
+        report = sync_peer(client, importer, peer.cursor, **options)
+    finally:
+        importer.close()
     return PeerResult(
         peer.name,
         applied=report.applied - importer.refused_in_apply,

@@ -1,6 +1,7 @@
 """sync_peer against a real HTTP peer on 127.0.0.1 (werkzeug in a thread), with injected time."""
 
 import hashlib
+import threading
 from dataclasses import dataclass, field
 
 import pytest
@@ -290,3 +291,43 @@ class WrappingImporter(MemoryImporter):
 def test_sync_rejects_a_bad_cursor(peer_client, importer):
     with pytest.raises(ValueError):
         sync_peer(peer_client, importer, -1)
+
+
+# --- blobs fetched ahead -----------------------------------------------------------------------
+
+
+class PreparingImporter(MemoryImporter):
+    """Records the optional hooks: blobs prepared ahead (from other threads) and the start."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.prepared, self.started, self.lock = [], [], threading.Lock()
+
+    def before_prefetch(self):
+        self.started.append(threading.current_thread().name)
+
+    def prepare(self, event, blob):
+        with self.lock:
+            self.prepared.append((event["revision"]["sha256"], blob))
+
+
+def test_blobs_are_fetched_ahead_and_prepared_before_their_event(peer, served):
+    publish(peer, 6, "published")
+    publish(peer, 2, "process-updated")
+    importer = PreparingImporter(trusted={fp.ORIGIN: peer.jwks})
+    with FederationClient(served.url) as client:
+        report = sync_peer(client, importer, 0, prefetch=3)
+    assert (report.applied, report.refused) == (8, 0)
+    assert importer.started == [threading.current_thread().name]
+    assert sorted(importer.prepared) == sorted(importer.blobs.items()) and len(importer.blobs) == 6
+    blob_requests = [r for r in peer.requests if r.path.startswith("/federation/v1/blobs/")]
+    assert len(blob_requests) == 6, "each blob once: apply gets the prefetched bytes"
+
+
+def test_without_prefetch_nothing_is_prepared_and_blobs_come_on_demand(peer, served):
+    publish(peer, 3, "published")
+    importer = PreparingImporter(trusted={fp.ORIGIN: peer.jwks})
+    with FederationClient(served.url) as client:
+        report = sync_peer(client, importer, 0, prefetch=0)
+    assert (report.applied, importer.started, importer.prepared) == (3, [], [])
+    assert len(importer.blobs) == 3
