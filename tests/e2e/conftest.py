@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,7 +28,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
+TEST_DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
+# One folder per database: scripts/test runs both at once, and CI keeps test-artifacts/.
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e" / TEST_DATABASE
+AXE_SOURCE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_BLOCKING = {"serious", "critical"}
 
 
 @pytest.fixture(scope="session")
@@ -88,6 +94,36 @@ def demo_login(page: Page, site: str, authority: str, persona: str) -> None:
     page.get_by_role("link", name=authority).click()
     page.get_by_role("button", name=persona).click()
     page.wait_for_url(f"{site}/konto")
+
+
+def check_accessibility(page: Page) -> list[dict]:
+    """Run axe-core (WCAG 2.0/2.1 A and AA) on the page as it is now; fail on serious or critical.
+
+    The script is evaluated through the DevTools protocol, so the page's Content-Security-Policy
+    (no inline scripts) does not stop it. Returns all violations, the minor ones included.
+    """
+    if not AXE_SOURCE.exists():
+        raise RuntimeError("axe-core fehlt: 'npm ci' installiert es nach node_modules/.")
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(f"() => {{ {AXE_SOURCE.read_text(encoding='utf-8')}\n}}")
+    violations = page.evaluate(
+        """async (tags) => {
+            const result = await window.axe.run(document, {
+                runOnly: {type: "tag", values: tags}, resultTypes: ["violations"],
+            });
+            return result.violations.map((v) => ({
+                id: v.id, impact: v.impact, help: v.help,
+                targets: v.nodes.map((node) => node.target.join(" ")),
+            }));
+        }""",
+        AXE_TAGS,
+    )
+    blocking = [v for v in violations if v["impact"] in AXE_BLOCKING]
+    assert not blocking, f"axe-core auf {page.url}:\n" + "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']} — {', '.join(v['targets'][:8])}"
+        for v in blocking
+    )
+    return violations
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@
   window.ui = SwaggerUIBundle({
     url: container.dataset.specUrl,
     domNode: container,
-    deepLinking: true,
+    deepLinking: false,  // a link inside the expand button would nest two controls (WCAG)
     presets: [SwaggerUIBundle.presets.apis],
   });
 })();

@@ -1,0 +1,52 @@
+"""The register statistics page (Statistik) with its monthly table as CSV."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, render_template
+
+from app.authz import public
+from app.catalog import statistics
+from app.csvexport import csv_response
+from app.db import request_session, utcnow
+
+bp = Blueprint("statistics", __name__)
+
+SERIES_LABELS = {
+    "authorities": "Behörden",
+    "processes": "Prozesse",
+    "models": "Modelle",
+    "publications": "Veröffentlichungen",
+}
+
+
+@bp.route("/statistik")
+@public
+def statistics_page():
+    figures = statistics.register_statistics(request_session(), utcnow().date())
+    return render_template(
+        "statistik.html", figures=figures, series=statistics.SERIES, labels=SERIES_LABELS
+    )
+
+
+@bp.route("/statistik/monate.csv")
+@public
+def months_csv():
+    figures = statistics.register_statistics(request_session(), utcnow().date())
+    header = (
+        "Monat",
+        *(f"neue {SERIES_LABELS[s]}" for s in statistics.SERIES),
+        *(f"{SERIES_LABELS[s]} insgesamt" for s in statistics.SERIES),
+    )
+    rows = (
+        (
+            row.month,
+            *(row.new[s] for s in statistics.SERIES),
+            *(row.totals[s] for s in statistics.SERIES),
+        )
+        for row in figures.months
+    )
+    return csv_response("statistik-register-monate.csv", header, rows)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
