@@ -16,13 +16,14 @@ MULTIPART_ALLOWANCE = 64 * 1024  # room for form fields and boundaries around an
 
 def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     """Build an application from the environment plus ``overrides`` (typed setting names)."""
-    from app import api, cache, db, errors, search
+    from app import api, cache, db, errors, ops, ratelimits, search, security
     from app.audit import refusals
     from app.audit import views as audit_views
-    from app.catalog import analytics_views
+    from app.catalog import analytics_views, processmap_views, statistics_views
     from app.catalog import views as catalog_views
     from app.identity import admin_views, auth, sessions
     from app.identity import views as identity_views
+    from app.library import editor_views
     from app.library import views as library_views
     from app.peering import admin_views as peers_admin_views
     from app.peering import outbox
@@ -48,10 +49,12 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     app.extensions["musterregister.settings"] = settings
     signing = outbox.session_info(settings.base_url, settings.secret_key or "")
     db.init_app(app, db.Database(settings.effective_database_url, session_info=signing))
+    ops.init_app(app, settings)  # early: its hooks run before the others
     cache.init_app(app, enabled=settings.response_cache)
     search.init_app(app, settings)
     mail.init_app(app, settings)
     errors.init_app(app)
+    security.init_app(app, settings)
     sessions.init_app(app, settings)
     auth.init_app(app)
     api_blueprints = api.init_app(app)
@@ -63,13 +66,17 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     admin_views.init_app(app)
     catalog_views.init_app(app)
     analytics_views.init_app(app)
+    processmap_views.init_app(app)
+    statistics_views.init_app(app)
     audit_views.init_app(app)
     review_views.init_app(app)
     inbox.init_app(app)
     library_views.init_app(app)
+    editor_views.init_app(app)
     refusals.init_app(app)
     peering_views.init_app(app)
     peers_admin_views.init_app(app)
+    ratelimits.init_app(app, settings)  # last: it wraps the registered views
     return app
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import uuid
 from collections.abc import Iterable, Iterator
@@ -734,6 +735,110 @@ def _show_keys() -> None:
         click.echo(f"Fingerabdruck: {keys.fingerprint(session)}")
 
 
+# --- backups (app/backup, docs/sicherung.md) -----------------------------------------------------
+
+
+@main.command("export")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--with-keys", is_flag=True, help="Private Signierschlüssel mitsichern.")
+@click.option("--verify", is_flag=True, help="Nur eine vorhandene Sicherung PATH prüfen.")
+def export_command(path: str, with_keys: bool, verify: bool) -> None:
+    """Register vollständig in eine Sicherung schreiben (PATH: .tar.gz oder .tar)."""
+    from pathlib import Path
+
+    from app.backup import BackupError, export
+
+    progress, settings = _StageProgress(), current_settings()
+    try:
+        if verify:
+            _verify_backup(Path(path), progress)
+            return
+        with export.snapshot(get_database()) as connection:
+            manifest = export.export_instance(
+                connection,
+                Path(path),
+                instance={"name": settings.name, "base_url": settings.base_url},
+                with_keys=with_keys,
+                progress=progress,
+            )
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        progress.close()
+    rows = sum(table["rows"] for table in manifest["tables"].values())
+    blobs = manifest["blobs"]["count"]
+    click.echo(f"Sicherung geschrieben: {path} ({rows} Zeilen, {blobs} Blobs).")
+    if with_keys:
+        click.echo("Enthält die privaten Schlüssel: zum Einspielen denselben SECRET_KEY verwenden.")
+
+
+def _verify_backup(path: Any, progress: _StageProgress) -> None:
+    from app.backup.archive import verify_archive
+
+    manifest = verify_archive(path, progress).manifest
+    progress.close()
+    instance = manifest.get("instance") or {}
+    click.echo(
+        f"Sicherung unversehrt: {len(manifest['files'])} Dateien, Schemastand "
+        f"{manifest.get('schema_revision')}, erstellt {manifest.get('created_at')} von "
+        f"{instance.get('base_url')}."
+    )
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--without-keys", is_flag=True, help="Private Signierschlüssel nicht übernehmen.")
+def import_command(path: str, without_keys: bool) -> None:
+    """Sicherung PATH in dieses leere Register einspielen; danach Suchindex neu aufbauen."""
+    from pathlib import Path
+
+    from app.backup import BackupError
+    from app.backup.restore import restore_instance
+
+    progress, settings = _StageProgress(), current_settings()
+    try:
+        report = restore_instance(
+            get_database(),
+            Path(path),
+            secret_key=settings.secret_key or "",
+            without_keys=without_keys,
+            progress=progress,
+        )
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        progress.close()
+    click.echo(f"Eingespielt: {sum(report.rows.values())} Zeilen, {report.blobs} Blobs.")
+    _note_identity(report, settings)
+    progress = _StageProgress()  # the search index is derived: built anew from the restored rows
+    try:
+        count = _search_runtime().rebuild(progress=progress)
+    except Exception as error:
+        raise click.ClickException(
+            f"Die Daten sind eingespielt, der Suchindex aber nicht ({error}). "
+            "Bitte 'musterregister search rebuild' ausführen."
+        ) from None
+    finally:
+        progress.close()
+    click.echo(f"Suchindex neu aufgebaut: {count} Dokumente.")
+
+
+def _note_identity(report: Any, settings: Any) -> None:
+    archived = (report.manifest.get("instance") or {}).get("base_url")
+    if archived != settings.base_url:
+        click.echo(
+            f"Hinweis: gesichert wurde {archived}, dieses Register heißt {settings.base_url}. "
+            "Für die Föderation muss MUSTERREGISTER_BASE_URL gleich bleiben.",
+            err=True,
+        )
+    if report.rows.get("instance_keys") and not report.private_keys:
+        click.echo(
+            "Ohne privaten Signierschlüssel eingespielt: beim ersten Signieren entsteht ein neuer; "
+            "Partnerinstanzen müssen den neuen Fingerabdruck bestätigen.",
+            err=True,
+        )
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -743,17 +848,44 @@ def _show_keys() -> None:
 )
 @click.option("--timeout", default=60, show_default=True, type=int, help="Sekunden je Anfrage.")
 def serve(host: str, port: int, workers: int | None, threads: int, timeout: int) -> None:
-    """Register mit gunicorn ausliefern."""
+    """Register mit gunicorn ausliefern (prüft vorher Datenbank, Schema und Anmeldung)."""
+    from app.ops import logging as ops_logging
+    from app.ops.startup import prepare_multiprocess_metrics
     from app.server import run_gunicorn
 
-    _refuse_demo_logins_in_production()
-    run_gunicorn(
-        host=host,
-        port=port,
-        workers=workers or os.cpu_count() or 1,
-        threads=threads,
-        timeout=timeout,
-    )
+    settings = current_settings()
+    _check_before_serving(host)
+    ops_logging.configure_logging(settings.log_format, settings.log_level)
+    created = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+    metrics_folder, master = prepare_multiprocess_metrics(), os.getpid()
+    try:
+        run_gunicorn(
+            host=host,
+            port=port,
+            workers=workers or os.cpu_count() or 1,
+            threads=threads,
+            timeout=timeout,
+            log_format=settings.log_format,
+            level=settings.log_level,
+        )
+    finally:
+        # a worker leaves through here too (it is a fork of this process): only the master cleans up
+        if created and os.getpid() == master:
+            shutil.rmtree(metrics_folder, ignore_errors=True)
+
+
+def _check_before_serving(host: str) -> None:
+    from app.ops.startup import check_startup
+
+    try:
+        report = check_startup(current_settings(), get_database(), host)
+        for warning in report.warnings:
+            click.echo(f"Warnung: {warning}", err=True)
+        if report.refusals:
+            raise click.ClickException("\n".join(report.refusals))
+        _refuse_demo_logins_in_production()
+    finally:
+        get_database().dispose()  # no pooled connection may be shared with the forked workers
 
 
 if __name__ == "__main__":

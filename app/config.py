@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ENV_PREFIX = "MUSTERREGISTER_"
 MIB = 1024 * 1024
@@ -21,6 +22,16 @@ SEARCH_BACKENDS = ("whoosh", "postgresql")
 
 class ConfigError(RuntimeError):
     """The configuration is incomplete, insecure or contains unknown keys."""
+
+
+def _config_rules() -> Any:
+    from app.ops import config_rules  # operating rules live with the operating code
+
+    return config_rules
+
+
+def _loopback_networks() -> tuple[Any, ...]:
+    return _config_rules().LOOPBACK_NETWORKS
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,17 @@ class Settings:
     smtp_password: str | None = None
     smtp_starttls: bool = False
     mail_from: str = "Musterregister <noreply@localhost>"
+    ratelimits: bool = True  # false only for tests and benchmarks
+    # memory:// counts per process; several gunicorn workers or hosts need redis://host:6379
+    ratelimit_storage_uri: str = "memory://"
+    ratelimit_login: str = "30 per minute"  # per client address: login start and return
+    ratelimit_search: str = "6000 per minute"  # per address: a 115 centre shares one NAT address
+    ratelimit_write: str = "120 per minute"  # per API token: writing API calls
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-* headers count
+    metrics_token: str | None = None  # bearer token for /metrics from outside metrics_networks
+    metrics_networks: tuple[Any, ...] = field(default_factory=_loopback_networks)
+    log_format: str = "json"  # or "text"
+    log_level: str = "INFO"
     seed_path: Path = field(
         default_factory=lambda: Path(__file__).resolve().parent.parent / "seed" / "musterregister"
     )
@@ -83,6 +105,16 @@ _PARSERS = {
     "smtp_port": lambda raw: _parse_positive_int("smtp_port", raw),
     "smtp_starttls": lambda raw: _parse_bool("smtp_starttls", raw),
     "lint_disabled_rules": lambda raw: _parse_lint_rules(raw),
+    "ratelimits": lambda raw: _parse_bool("ratelimits", raw),
+    "ratelimit_login": lambda raw: _parse_rate_limit("ratelimit_login", raw),
+    "ratelimit_search": lambda raw: _parse_rate_limit("ratelimit_search", raw),
+    "ratelimit_write": lambda raw: _parse_rate_limit("ratelimit_write", raw),
+    "trusted_proxies": lambda raw: _config_rules().parse_trusted_proxies(raw),
+    "metrics_networks": lambda raw: _config_rules().parse_networks(raw),
+    "log_format": lambda raw: _config_rules().parse_choice("log_format", ("json", "text"), raw),
+    "log_level": lambda raw: _config_rules().parse_choice(
+        "log_level", _config_rules().LOG_LEVELS, raw
+    ),
 }
 _FIELD_NAMES = {f.name for f in dataclasses.fields(Settings)}
 _FILE_SUFFIX = "_file"
@@ -110,6 +142,19 @@ def _parse_lint_rules(raw: str) -> frozenset[str]:
             f"Es gibt: {', '.join(RULES_BY_ID)}."
         )
     return rules
+
+
+def _parse_rate_limit(name: str, raw: str) -> str:
+    from limits import parse_many
+
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigError(
+            f"{ENV_PREFIX}{name.upper()}: '{raw}' ist keine Rate (z. B. '30 per minute' oder "
+            "'10/second;500/hour')."
+        ) from None
+    return raw
 
 
 def _parse_positive_int(name: str, raw: str | int) -> int:
@@ -168,7 +213,9 @@ def load_settings(
     values.update(_parse(dict(overrides or {})))
     settings = Settings(**values)  # type: ignore[arg-type]
     _check_search_backend(settings)
-    return _with_secret_key(settings)
+    settings = _with_secret_key(settings)
+    _config_rules().check_settings(settings)
+    return settings
 
 
 def _check_search_backend(settings: Settings) -> None:

@@ -3,17 +3,20 @@
 Services raise the exceptions below; they know nothing of HTTP frameworks. The handlers at the end
 turn them (and every werkzeug ``HTTPException``) into RFC 9457 ``application/problem+json`` for the
 API and into a German error page for the browser. Unexpected exceptions become a 500 problem whose
-detail never leaks internals.
+detail never leaks internals; an unreachable database becomes a 503 with ``Retry-After``.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
+import psycopg
 from flask import Flask, Response, current_app, g, json, redirect, render_template, request, url_for
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.validation_messages import translate
@@ -21,6 +24,7 @@ from app.validation_messages import translate
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:musterregister:problem:"
 MACHINE_PATH_PREFIXES = ("/api/", "/federation/")
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +174,48 @@ def handle_unexpected_error(error: Exception) -> Response:
     return _render(problem(500, detail="Ein unerwarteter Fehler ist aufgetreten."))
 
 
+def handle_database_error(error: Exception) -> Response:
+    """The database cannot serve now (restart, failover, lost connection): 503 with Retry-After.
+
+    PEP 249's ``OperationalError`` is exactly that class of errors outside the program's control;
+    a connection SQLAlchemy found broken counts too, and so does the driver's own error where
+    code takes a raw connection from the pool (``Database.read_scalar``). The request's
+    transaction did not commit (or its commit was never confirmed), so the client repeats it.
+    Other database errors stay 500.
+    """
+    if not _database_unreachable(error):
+        return handle_unexpected_error(error)
+    log.warning(
+        "database unreachable while serving %s %s: %s",
+        request.method,
+        request.path,
+        _driver_message(error),
+    )
+    body = problem(
+        503,
+        slug="database-unavailable",
+        detail="Die Datenbank ist gerade nicht erreichbar. Bitte in einigen Sekunden erneut "
+        "versuchen.",
+    )
+    return _render(body, {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
+
+
+def _driver_message(error: Exception) -> str:
+    """The driver's first message line: SQLAlchemy's own text would add the statement and its
+    parameters, which may hold a token hash or personal data."""
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0] if lines else ''}"
+
+
+def _database_unreachable(error: Exception) -> bool:
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+    return isinstance(
+        error, psycopg.OperationalError | psycopg.InterfaceError | sqlite3.OperationalError
+    )
+
+
 def _flatten_webargs_messages(messages: Mapping[str, Any]) -> dict[str, Any]:
     """webargs nests errors by location (``json``, ``query``); clients want field names."""
     flattened: dict[str, Any] = {}
@@ -196,4 +242,6 @@ def _upload_limit_kib() -> int:
 def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    for database_error in (DBAPIError, psycopg.Error, sqlite3.Error):
+        app.register_error_handler(database_error, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected_error)

@@ -1,10 +1,24 @@
-"""gunicorn as the register's application server (``musterregister serve``)."""
+"""gunicorn as the register's application server (``musterregister serve``).
+
+Each worker builds its own application after the fork (no preloading): database pools, the search
+index and the background threads belong to one process. Logs go to stderr/stdout in the
+register's format (JSON by default), so journald or the container runtime collects them.
+"""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
+from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
+
+from app.ops.logging import RequestIdFilter, access_fields, make_formatter
+
+SHARED_MEMORY = Path(
+    "/dev/shm"
+)  # worker heartbeats off the disk (gunicorn's advice for containers)
 
 
 class RegisterServer(BaseApplication):  # type: ignore[misc]
@@ -22,16 +36,65 @@ class RegisterServer(BaseApplication):  # type: ignore[misc]
         return create_app()
 
 
-def run_gunicorn(*, host: str, port: int, workers: int, threads: int, timeout: int) -> None:
-    RegisterServer(
-        {
-            "bind": f"{host}:{port}",
-            "workers": workers,
-            "threads": threads,
-            "worker_class": "gthread" if threads > 1 else "sync",
-            "timeout": timeout,
-            "graceful_timeout": 30,
-            "accesslog": "-",
-            "preload_app": False,
-        }
-    ).run()
+class GunicornLogger(glogging.Logger):  # type: ignore[misc]
+    """gunicorn's error and access logs in the register's format; the access line as fields."""
+
+    log_format = "json"
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                handler.setFormatter(make_formatter(self.log_format))
+                handler.addFilter(RequestIdFilter())
+
+    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
+        if not self.access_log_enabled:
+            return
+        sent = getattr(resp, "sent", None)
+        fields = access_fields(resp.status, environ, sent, request_time.total_seconds())
+        if self.log_format == "json":
+            self.access_log.info("Anfrage", extra=fields)
+        else:
+            self.access_log.info(
+                "%(method)s %(path)s %(status)s %(duration_ms)sms", fields, extra=fields
+            )
+
+
+def _forget_worker_metrics(_server: Any, worker: Any) -> None:
+    """Multiprocess metrics: a dead worker's live gauges must not be added up any more."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def gunicorn_options(
+    *, host: str, port: int, workers: int, threads: int, timeout: int, log_format: str, level: str
+) -> dict[str, Any]:
+    logger = type("RegisterLogger", (GunicornLogger,), {"log_format": log_format})
+    options: dict[str, Any] = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread" if threads > 1 else "sync",
+        "timeout": timeout,  # a worker silent this long is killed and replaced
+        "graceful_timeout": 30,  # running requests may finish on a restart or stop
+        "keepalive": 5,  # a little longer than nginx needs to reuse an upstream connection
+        "accesslog": "-",
+        "errorlog": "-",
+        "loglevel": level.lower(),
+        "logger_class": logger,
+        "preload_app": False,
+        "child_exit": _forget_worker_metrics,
+        # one fixed path in $HOME for every gunicorn on the machine: several instances (or a
+        # read-only home under systemd) would collide; systemctl does what gunicornc would
+        "control_socket_disable": True,
+    }
+    if SHARED_MEMORY.is_dir():
+        options["worker_tmp_dir"] = str(SHARED_MEMORY)
+    return options
+
+
+def run_gunicorn(**settings: Any) -> None:
+    RegisterServer(gunicorn_options(**settings)).run()

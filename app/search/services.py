@@ -7,6 +7,7 @@ facet labels and "Meinten Sie …".
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,6 +22,7 @@ from app.catalog.models import Process
 from app.errors import DomainError
 from app.identity.models import GERMAN_STATES, Authority
 from app.library.models import ProcessModel, Revision, RevisionStatus
+from app.ops.metrics import observe_search
 from app.review import workflow
 from app.search.analysis import GermanAnalyzer
 from app.search.backend import RawHit, SearchRequest
@@ -172,6 +174,13 @@ class SearchResult:
 
 
 def search(session: Session, runtime: SearchRuntime, actor: Actor, query: Query) -> SearchResult:
+    started = time.perf_counter()
+    result = _search(session, runtime, actor, query)
+    observe_search(getattr(runtime.backend, "name", "unbekannt"), time.perf_counter() - started)
+    return result
+
+
+def _search(session: Session, runtime: SearchRuntime, actor: Actor, query: Query) -> SearchResult:
     runtime.catch_up()
     linguistics = runtime.current(session)
     plan = linguistics.planner.plan(query.text, typing=query.typing)

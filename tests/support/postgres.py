@@ -72,6 +72,9 @@ class PostgresServer:
             "UTF8",
             "--locale=C.UTF-8",
         )
+        self._pg_ctl_start()
+
+    def _pg_ctl_start(self) -> None:
         options = (
             f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
@@ -88,6 +91,15 @@ class PostgresServer:
             "start",
         )
         self._started = True
+
+    def crash(self) -> None:
+        """Stop at once, as a crash would (no checkpoint; recovery on the next start); the data
+        folder and port stay, so ``resume()`` brings the same server back."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        self._started = False
+
+    def resume(self) -> None:
+        self._pg_ctl_start()
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"

@@ -59,7 +59,7 @@ class RegisterProcess:
             try:
                 if requests.get(f"{self.url}/api/v1/openapi.json", timeout=1).ok:
                     return self.url
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up yet, or still busy
                 time.sleep(0.2)
         raise RuntimeError(f"Server antwortet nicht:\n{self.log_path.read_text()}")
 
