@@ -159,9 +159,8 @@ class Database:
         self.engine = make_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._write_engine = make_engine(url, immediate=True) if self.is_sqlite else self.engine
-        self._read_sessions = self._sessions(bind=self.engine)
-        self._write_sessions = self._sessions(bind=self._write_engine)
         self._bound_connection: Connection | None = None
+        self.unbind()
 
     def _sessions(self, **options: Any) -> sessionmaker[Session]:
         return sessionmaker(expire_on_commit=False, info=self.session_info, **options)
@@ -180,6 +179,12 @@ class Database:
         factory = self._sessions(bind=connection, join_transaction_mode="create_savepoint")
         self._read_sessions = self._write_sessions = factory
         self._bound_connection = connection
+
+    def unbind(self) -> None:
+        """Sessions of their own on the engines: the start, and the end of :meth:`bind_to_connection`."""
+        self._read_sessions = self._sessions(bind=self.engine)
+        self._write_sessions = self._sessions(bind=self._write_engine)
+        self._bound_connection = None
 
     def read_scalar(self, sql: str) -> Any:
         """One value from a fixed query on a bare pooled DBAPI connection, without ORM overhead."""

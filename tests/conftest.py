@@ -81,6 +81,8 @@ def app_overrides(instance_path: Path, database_url: str, **extra: object) -> di
         "demo": False,
         # all sessions of a test share one connection, which a second thread must not use
         "background_jobs": False,
+        # tests log in and search far faster than people; tests/security proves the limits
+        "ratelimits": False,
         # the search tests run against the backend of the database the run was asked for
         "search_backend": "postgresql"
         if os.environ.get("TEST_DATABASE") == "postgresql"
@@ -125,6 +127,7 @@ def rolled_back(database: Database, app: Flask | None = None) -> Iterator[Databa
             yield database
         finally:
             transaction.rollback()
+            database.unbind()
 
 
 @pytest.fixture()
