@@ -63,6 +63,12 @@ def _note_content_change(session: Session, _context: Any) -> None:
         session.info["content_changed"] = True
 
 
+def mark_content_changed(session: Session) -> None:
+    """For changes the ORM does not see (bulk statements, a search index written beside the
+    database) that still change what a cached response shows."""
+    session.info["content_changed"] = True
+
+
 def _bump_before_commit(session: Session) -> None:
     """Taken last in the transaction, the row lock never inverts the order of other locks."""
     session.flush()  # commit flushes only after this event: pending changes must be seen now
@@ -139,25 +145,44 @@ def cached_read(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        cache = response_cache(current_app)
-        if cache is None or request.method != "GET":
-            return view(*args, **kwargs)
-        key, generation = request.full_path, current_generation(get_database())
-        entry = cache.get(key, generation)
-        if entry is None:
-            response = current_app.make_response(view(*args, **kwargs))
-            if response.status_code != 200 or response.direct_passthrough:
-                return response
-            entry = _Entry(
-                generation,
-                response.status_code,
-                tuple(response.headers.items()),
-                response.get_data(),
-            )
-            cache.put(key, entry)
-        return Response(entry.body, status=entry.status, headers=list(entry.headers))
+        return _served_from_cache(view, args, kwargs)
 
     return wrapper
+
+
+def cached_read_for_anonymous(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Like :func:`cached_read` for views whose response depends on the caller only when the
+    caller is logged in (the search ranks and shows the own authority's drafts)."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from app.identity.auth import current_actor
+
+        if current_actor().is_authenticated:
+            return view(*args, **kwargs)
+        return _served_from_cache(view, args, kwargs)
+
+    return wrapper
+
+
+def _served_from_cache(view: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+    cache = response_cache(current_app)
+    if cache is None or request.method != "GET":
+        return view(*args, **kwargs)
+    key, generation = request.full_path, current_generation(get_database())
+    entry = cache.get(key, generation)
+    if entry is None:
+        response = current_app.make_response(view(*args, **kwargs))
+        if response.status_code != 200 or response.direct_passthrough:
+            return response
+        entry = _Entry(
+            generation,
+            response.status_code,
+            tuple(response.headers.items()),
+            response.get_data(),
+        )
+        cache.put(key, entry)
+    return Response(entry.body, status=entry.status, headers=list(entry.headers))
 
 
 def response_cache(app: Flask) -> ResponseCache | None:

@@ -102,3 +102,33 @@ def test_the_cache_can_be_switched_off(tmp_path, database_url):
         assert app.test_client().get("/api/v1/processes?page_size=1").status_code == 200
     finally:
         close_app(app)
+
+
+def test_anonymous_searches_are_cached_until_the_register_or_its_index_changes(
+    client, session, cache
+):
+    member = make_member(session, make_authority(session), Role.CONTRIBUTOR)
+    session.commit()
+    url = "/api/v1/search?q=Zwischenspeicherprobe&typing=true&facets=false&per_page=8"
+    assert client.get(url).get_json()["total"] == 0  # indexes what was queued: a new generation
+    assert client.get(url).get_json()["total"] == 0
+    hits = cache.hits
+    assert client.get(url).get_json()["total"] == 0
+    assert cache.hits == hits + 1
+
+    client.post(
+        "/api/v1/processes", json={"title": "Zwischenspeicherprobe"}, headers=member.headers
+    )
+    found = client.get(url).get_json()
+    assert found["total"] == 1 and found["hits"][0]["title"] == "Zwischenspeicherprobe"
+    assert client.get(url).get_json() == found
+
+
+def test_searches_of_logged_in_callers_bypass_the_cache(client, session, cache):
+    member = make_member(session, make_authority(session), Role.CONTRIBUTOR)
+    session.commit()
+    url = "/api/v1/search?q=Personalausweis"
+    client.get(url, headers=member.headers)
+    hits, misses = cache.hits, cache.misses
+    client.get(url, headers=member.headers)
+    assert (cache.hits, cache.misses) == (hits, misses)

@@ -8,6 +8,7 @@ from flask import url_for
 from flask_smorest import Blueprint
 
 from app.authz import public
+from app.cache import cached_read_for_anonymous
 from app.db import request_session
 from app.identity.auth import current_actor
 from app.search import search_runtime
@@ -20,6 +21,7 @@ blp = Blueprint("search", __name__, url_prefix="/api/v1/search", description="Vo
 
 @blp.route("", methods=["GET"])
 @public
+@cached_read_for_anonymous
 @blp.arguments(SearchQuery(), location="query", as_kwargs=True)
 @blp.response(200, SearchResultOut)
 def search_register(q: str, page: int, per_page: int, typing: bool, facets: bool, **filters: Any):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from app.cache import mark_content_changed
 from app.db import Database
 from app.search.analysis import GermanAnalyzer, Vocabulary, vocabulary_counts
 from app.search.backend import SearchBackend
@@ -121,6 +122,7 @@ class SearchRuntime:
                 self.backend.replace(session, documents, analyzer)
                 ids = [row_id for row_id, _ref in rows]
                 session.execute(delete(SearchQueueEntry).where(SearchQueueEntry.id.in_(ids)))
+                mark_content_changed(session)  # cached search answers must not outlive the index
             return len(rows)
 
     def _analyzer_with_words_of(
@@ -153,6 +155,7 @@ class SearchRuntime:
                     processes=processes,
                 )
                 session.execute(delete(SearchQueueEntry).where(SearchQueueEntry.id <= last_queued))
+                mark_content_changed(session)
             self.linguistics.clear()
             return len(documents)
 
