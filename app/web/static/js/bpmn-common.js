@@ -1,4 +1,4 @@
-// Helpers shared by the editor (editor.js) and the visual diff (visual-diff.js):
+// Helpers shared by the viewer (diagram.js), the editor (editor.js) and the visual diff (visual-diff.js):
 // loading a diagram in the encoding its XML declaration names, lint markers, focusing an element.
 (function () {
   'use strict';
