@@ -4,6 +4,7 @@ JSON log lines that carry the request id and never a secret."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import requests
@@ -53,12 +54,22 @@ def test_log_lines_are_json_with_the_request_id_and_without_secrets(server):
         allow_redirects=False,  # the unknown token sends a browser to the login page
     )
     request_id = response.headers["X-Request-ID"]
-    mine = [line for line in _log_lines(server) if line.get("request_id") == request_id]
+    mine = _lines_of_request(server, request_id)
     assert [(line["logger"], line["path"]) for line in mine] == [("gunicorn.access", "/healthz")]
     assert mine[0]["status"] == response.status_code
     assert mine[0]["query"] == "code=[entfernt]&q=ok"
     log_text = server.log_path.read_text(encoding="utf-8")
     assert not [secret for secret in SECRETS if secret in log_text]
+
+
+def _lines_of_request(server, request_id: str, timeout: float = 10) -> list[dict]:
+    """gunicorn writes the access line after the response has gone out: wait for it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        mine = [line for line in _log_lines(server) if line.get("request_id") == request_id]
+        if mine or time.monotonic() > deadline:
+            return mine
+        time.sleep(0.1)
 
 
 def _log_lines(server) -> list[dict]:
