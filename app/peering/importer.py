@@ -60,6 +60,7 @@ class DbImporter:
         self.lint_rules = settings.lint_rules
         self.actor = system_actor(f"Föderation ({peer.name})")
         self.cursor = peer.cursor
+        self._stored_cursor: int | None = None  # stored by apply with its event
         self.refused_in_apply = 0  # counted by sync_peer as applied; the summary corrects it
         self._pinned: dict[str, Any] | None = None
         self.analyses = Analyses(self.max_bytes, self.lint_rules)
@@ -121,14 +122,19 @@ class DbImporter:
         if origin == self.own_origin:
             return
         try:
-            self._mirror(origin, event, fetch_blob, jws)
+            self._mirror(seq, origin, event, fetch_blob, jws)
         except (MirrorRefused, DomainError) as error:
             reason = getattr(error, "detail", None) or str(error)
             self.refused_in_apply += 1
             self.refuse(seq, event.get("event_id"), f"Spiegel abgelehnt: {reason}")
 
     def _mirror(
-        self, origin: str, event: dict[str, Any], fetch_blob: Callable[[str], bytes], jws: str
+        self,
+        seq: int,
+        origin: str,
+        event: dict[str, Any],
+        fetch_blob: Callable[[str], bytes],
+        jws: str,
     ) -> None:
         with self.database.transaction() as session:
             mirror = Mirror(
@@ -142,6 +148,9 @@ class DbImporter:
             )
             apply_event(mirror, event, fetch_blob)
             outbox.relay(session, jws, event)  # C pulls A's content from us, with A's signature
+            # the cursor commits with the event: one commit per event, never one without the other
+            session.execute(_ADVANCE, {"peer_id": self.peer_id, "seq": seq})
+        self._stored_cursor = seq
 
     def _slug_prefix(self, origin: str) -> str:
         """Slugs of mirrored authorities start with the name of the peer they came through."""
@@ -154,9 +163,11 @@ class DbImporter:
     # --- progress ------------------------------------------------------------------------------
 
     def advance(self, seq: int) -> None:
-        """The cursor moves only forward, and only after the event's transaction committed."""
-        with self.database.transaction() as session:
-            session.execute(_ADVANCE, {"peer_id": self.peer_id, "seq": seq})
+        """The cursor moves only forward, and only after the event's transaction committed (a
+        mirrored event has stored it already, in that transaction)."""
+        if seq != self._stored_cursor:
+            with self.database.transaction() as session:
+                session.execute(_ADVANCE, {"peer_id": self.peer_id, "seq": seq})
         self.cursor = max(self.cursor, seq)
 
     def refuse(self, seq: int, event_id: str | None, reason: str) -> None:

@@ -127,6 +127,26 @@ def test_events_of_this_instance_are_ignored(app, database, session, peer_a):
     assert counts(session) == before
 
 
+def test_the_cursor_commits_with_the_mirrored_event_or_not_at_all(app, database, session, peer_a):
+    scene = Scene(A_URL)
+    first = scene.published(peer_a, 1, bpmn("eins"))
+    second = scene.published(peer_a, 2, bpmn("zwei"))
+    importer = DbImporter(
+        database, peer_row(session, "sachsen"), app.extensions["musterregister.settings"]
+    )
+    importer.apply(1, first, lambda _sha: bpmn("eins"), "jws-1")
+    assert peer_row(session, "sachsen").cursor == 1  # stored before advance() is even called
+
+    def connection_lost(_sha: str) -> bytes:
+        raise ConnectionError("A ist weg")
+
+    with pytest.raises(ConnectionError):
+        importer.apply(2, second, connection_lost, "jws-2")
+    assert peer_row(session, "sachsen").cursor == 1
+    assert mirrored_revision(session, A_URL, second["revision"]["id"]) is None
+    importer.close()
+
+
 # --- refusals ----------------------------------------------------------------------------------
 
 
