@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from app.authz import ANONYMOUS, Actor
+from app.authz import ANONYMOUS, Actor, can_read_revision
 from app.catalog import processmap
 from app.catalog.processmap import MapScope
 from app.identity.models import Authority, Role
@@ -182,3 +182,34 @@ def test_the_map_as_csv_holds_every_process_as_the_reader_sees_it(client, landsc
     assert by_title["Sonstiges (Karte)"][:2] == ["Ohne Themenfeld", "Ohne Lebenslage"]
     process_id = landscape.sonstiges
     assert by_title["Sonstiges (Karte)"][9] == f"http://127.0.0.1:5000/prozesse/{process_id}"
+
+
+def test_the_maps_sql_rule_is_the_revision_read_permission(session):
+    """``processmap._visible`` restates ``authz.can_read_revision`` in SQL: both must agree for
+    every status, every kind of reader and both sides of the authority line."""
+    stadt = make_authority(session, slug="regel-stadt", name="Stadt Regel")
+    kreis = make_authority(session, slug="regel-kreis", name="Kreis Regel")
+    revisions = [
+        make_revision(session, make_model(session, make_process(session, owner)), status=status)
+        for owner in (stadt, kreis)
+        for status in RevisionStatus
+    ]
+    readers = [
+        ANONYMOUS,
+        make_member(session, stadt, Role.CONTRIBUTOR).actor,
+        make_member(session, stadt, Role.REVIEWER).actor,
+        make_member(session, kreis, Role.REVIEWER).actor,
+        make_member(session, kreis, Role.REGISTER_ADMIN).actor,
+    ]
+    session.commit()
+    ids = [revision.id for revision in revisions]
+    for reader in readers:
+        in_sql = set(
+            session.scalars(
+                select(Revision.id)
+                .join(ProcessModel, Revision.model_id == ProcessModel.id)
+                .where(Revision.id.in_(ids), processmap._visible(reader))
+            )
+        )
+        permitted = {revision.id for revision in revisions if can_read_revision(reader, revision)}
+        assert in_sql == permitted, reader
