@@ -16,7 +16,7 @@ MULTIPART_ALLOWANCE = 64 * 1024  # room for form fields and boundaries around an
 
 def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     """Build an application from the environment plus ``overrides`` (typed setting names)."""
-    from app import api, cache, db, errors, ops, ratelimits, search, security
+    from app import api, cache, db, errors, i18n, ops, ratelimits, search, security
     from app.audit import refusals
     from app.audit import views as audit_views
     from app.catalog import analytics_views, processmap_views, statistics_views
@@ -50,6 +50,7 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     signing = outbox.session_info(settings.base_url, settings.secret_key or "")
     db.init_app(app, db.Database(settings.effective_database_url, session_info=signing))
     ops.init_app(app, settings)  # early: its hooks run before the others
+    i18n.init_app(app, settings.translations_path)
     cache.init_app(app, enabled=settings.response_cache)
     search.init_app(app, settings)
     mail.init_app(app, settings)

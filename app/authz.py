@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
 from app.errors import Forbidden, NotFound, Unauthorized
+from app.i18n import _
 from app.identity.models import Role
 
 ACCESS_ATTRIBUTE = "musterregister_access"
@@ -297,50 +298,53 @@ def require(actor: Actor, permission: Permission, obj: Any = None) -> None:
         return
     visible = _VISIBILITY.get(permission)
     if visible is not None and not visible(actor, obj):
-        raise NotFound("Dieses Objekt gibt es nicht oder es ist nicht öffentlich.")
+        raise NotFound(_("Dieses Objekt gibt es nicht oder es ist nicht öffentlich."))
     if not actor.is_authenticated:
         raise Unauthorized()
     if not actor.has_scope_for(permission):
         raise Forbidden(
-            f"Dem API-Token fehlt der Geltungsbereich '{SCOPE_FOR_PERMISSION[permission]}'."
+            _(
+                "Dem API-Token fehlt der Geltungsbereich '%(scope)s'.",
+                scope=SCOPE_FOR_PERMISSION[permission],
+            )
         )
     raise Forbidden(_refusal_message(permission))
 
 
 def _refusal_message(permission: Permission) -> str:
     if permission in {Permission.TOKEN_MANAGE, Permission.ACCOUNT_VIEW}:
-        return "Das geht nur nach der Anmeldung im Browser, nicht mit einem API-Token."
+        return _("Das geht nur nach der Anmeldung im Browser, nicht mit einem API-Token.")
     if permission in {
         Permission.AUTHORITY_MANAGE,
         Permission.ACCOUNT_MANAGE,
         Permission.SEARCH_SYNONYMS_MANAGE,
         Permission.PEERS_MANAGE,
     }:
-        return "Nur Registeradministratorinnen und -administratoren dürfen das."
+        return _("Nur Registeradministratorinnen und -administratoren dürfen das.")
     if permission is Permission.REVIEW_DECIDE:
-        return (
+        return _(
             "Vier-Augen-Prinzip: Über Einreichungen entscheiden Prüferinnen und Prüfer anderer "
             "Behörden, nie die eigene Behörde."
         )
     if permission is Permission.REVIEW_QUEUE:
-        return "Nur Prüferinnen und Prüfer sehen die Prüfliste."
+        return _("Nur Prüferinnen und Prüfer sehen die Prüfliste.")
     if permission is Permission.AUDIT_READ:
-        return (
+        return _(
             "Dieses Protokoll sehen nur Mitglieder der besitzenden Behörde (Konten und "
             "Berechtigungen: ihre Administration) und die Registeradministration."
         )
     if permission is Permission.MODEL_FORK:
-        return "Übernehmen (Fork) können nur Beitragende, und nur in die eigene Behörde."
+        return _("Übernehmen (Fork) können nur Beitragende, und nur in die eigene Behörde.")
     if permission is Permission.PROPOSAL_DECIDE:
-        return (
+        return _(
             "Über Änderungsvorschläge entscheiden nur Beitragende der Behörde, der das "
             "Ursprungsmodell gehört."
         )
     if permission is Permission.PROPOSAL_WITHDRAW:
-        return "Nur die vorschlagende Behörde kann ihren Vorschlag zurückziehen."
+        return _("Nur die vorschlagende Behörde kann ihren Vorschlag zurückziehen.")
     if permission is Permission.PROPOSAL_LIST:
-        return "Änderungsvorschläge sehen nur Mitglieder einer Behörde."
-    return "Nur Beitragende der besitzenden Behörde dürfen das ändern."
+        return _("Änderungsvorschläge sehen nur Mitglieder einer Behörde.")
+    return _("Nur Beitragende der besitzenden Behörde dürfen das ändern.")
 
 
 # --- declarations on endpoints ----------------------------------------------------------------

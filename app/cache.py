@@ -26,6 +26,7 @@ from sqlalchemy import BigInteger, event, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.db import Base, Database, get_database
+from app.i18n import current_language
 
 GENERATION_ROW = 1
 MAX_ENTRIES = 4096
@@ -169,7 +170,8 @@ def _served_from_cache(view: Callable[..., Any], args: Any, kwargs: Any) -> Any:
     cache = response_cache(current_app)
     if cache is None or request.method != "GET":
         return view(*args, **kwargs)
-    key, generation = request.full_path, current_generation(get_database())
+    key = f"{current_language()} {request.full_path}"  # texts differ between languages
+    generation = current_generation(get_database())
     entry = cache.get(key, generation)
     if entry is None:
         response = current_app.make_response(view(*args, **kwargs))

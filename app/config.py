@@ -51,6 +51,7 @@ class Settings:
     background_jobs: bool = True  # false: long work (register imports) runs inside the request
     search_backend: str = "whoosh"  # or "postgresql": one index in the database for several hosts
     search_index_path: Path | None = None  # Whoosh index folder; default <instance>/suchindex
+    translations_path: Path | None = None  # more gettext catalogues: <dir>/<locale>/LC_MESSAGES
     review_approvals_required: int = 1  # approvals of other authorities before publication
     annual_working_hours: int = 1600  # net working hours of one full-time post per year (FTE)
     smtp_host: str | None = None  # without it, notifications stay in the inbox only
@@ -93,6 +94,7 @@ class Settings:
 _PARSERS = {
     "instance_path": Path,
     "search_index_path": Path,
+    "translations_path": Path,
     "seed_path": Path,
     "demo": lambda raw: _parse_bool("demo", raw),
     "response_cache": lambda raw: _parse_bool("response_cache", raw),

@@ -54,6 +54,7 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
     """A streamed download; ``rows`` is consumed only while the response is sent."""
     filename = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
+    header = [str(name) for name in header]  # translated now, while the request is there
     lines = (text.encode("utf-8") for text in csv_lines(header, rows))
     return Response(
         lines,

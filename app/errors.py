@@ -19,6 +19,7 @@ from flask import Flask, Response, current_app, g, json, redirect, render_templa
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app.i18n import _, _l
 from app.validation_messages import translate
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -29,21 +30,21 @@ DATABASE_RETRY_AFTER_SECONDS = 5
 log = logging.getLogger(__name__)
 
 GERMAN_TITLES = {
-    400: "Ungültige Anfrage",
-    401: "Anmeldung erforderlich",
-    403: "Keine Berechtigung",
-    404: "Nicht gefunden",
-    405: "Methode nicht erlaubt",
-    406: "Format nicht lieferbar",
-    409: "Konflikt",
-    412: "Veraltete Fassung",
-    413: "Inhalt zu groß",
-    415: "Medientyp nicht unterstützt",
-    422: "Ungültige Eingabe",
-    428: "Vorbedingung erforderlich",
-    429: "Zu viele Anfragen",
-    500: "Interner Fehler",
-    503: "Dienst nicht verfügbar",
+    400: _l("Ungültige Anfrage"),
+    401: _l("Anmeldung erforderlich"),
+    403: _l("Keine Berechtigung"),
+    404: _l("Nicht gefunden"),
+    405: _l("Methode nicht erlaubt"),
+    406: _l("Format nicht lieferbar"),
+    409: _l("Konflikt"),
+    412: _l("Veraltete Fassung"),
+    413: _l("Inhalt zu groß"),
+    415: _l("Medientyp nicht unterstützt"),
+    422: _l("Ungültige Eingabe"),
+    428: _l("Vorbedingung erforderlich"),
+    429: _l("Zu viele Anfragen"),
+    500: _l("Interner Fehler"),
+    503: _l("Dienst nicht verfügbar"),
 }
 
 
@@ -69,8 +70,11 @@ class DomainError(Exception):
 class Unauthorized(DomainError):
     status, slug = 401, "unauthorized"
 
-    def __init__(self, detail: str = "Für diese Aktion ist ein gültiges API-Token nötig.") -> None:
-        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="musterregister"'})
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(
+            detail or _("Für diese Aktion ist ein gültiges API-Token nötig."),
+            headers={"WWW-Authenticate": 'Bearer realm="musterregister"'},
+        )
 
 
 class Forbidden(DomainError):
@@ -114,11 +118,11 @@ def problem(
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": f"{PROBLEM_TYPE_PREFIX}{slug}" if slug else "about:blank",
-        "title": GERMAN_TITLES.get(status) or HTTPStatus(status).phrase,
+        "title": str(GERMAN_TITLES.get(status) or HTTPStatus(status).phrase),
         "status": status,
     }
     if detail:
-        body["detail"] = detail
+        body["detail"] = str(detail)
     body["instance"] = request.path
     if errors:
         body["errors"] = errors
@@ -160,7 +164,7 @@ def handle_http_exception(error: HTTPException) -> Response:
         body = problem(
             422,
             slug=ValidationFailed.slug,
-            detail="Die Eingabe enthält Fehler; siehe 'errors'.",
+            detail=_("Die Eingabe enthält Fehler; siehe 'errors'."),
             errors=translate(_flatten_webargs_messages(data["messages"])),
         )
         return _render(body)
@@ -171,7 +175,7 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 def handle_unexpected_error(error: Exception) -> Response:
     log.exception("unexpected error while serving %s %s", request.method, request.path)
-    return _render(problem(500, detail="Ein unerwarteter Fehler ist aufgetreten."))
+    return _render(problem(500, detail=_("Ein unerwarteter Fehler ist aufgetreten.")))
 
 
 def handle_database_error(error: Exception) -> Response:
@@ -194,8 +198,9 @@ def handle_database_error(error: Exception) -> Response:
     body = problem(
         503,
         slug="database-unavailable",
-        detail="Die Datenbank ist gerade nicht erreichbar. Bitte in einigen Sekunden erneut "
-        "versuchen.",
+        detail=_(
+            "Die Datenbank ist gerade nicht erreichbar. Bitte in einigen Sekunden erneut versuchen."
+        ),
     )
     return _render(body, {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
 
@@ -226,12 +231,18 @@ def _flatten_webargs_messages(messages: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _german_detail(error: HTTPException) -> str | None:
-    return {
-        404: "Diese Adresse gibt es nicht.",
-        405: f"{request.method} ist hier nicht erlaubt.",
-        413: f"Die Anfrage überschreitet die erlaubte Größe ({_upload_limit_kib()} KiB für Dateien).",
-        415: "Dieser Medientyp wird hier nicht angenommen.",
-    }.get(error.code or 0)
+    if error.code == 404:
+        return _("Diese Adresse gibt es nicht.")
+    if error.code == 405:
+        return _("%(method)s ist hier nicht erlaubt.", method=request.method)
+    if error.code == 413:
+        return _(
+            "Die Anfrage überschreitet die erlaubte Größe (%(limit)s KiB für Dateien).",
+            limit=_upload_limit_kib(),
+        )
+    if error.code == 415:
+        return _("Dieser Medientyp wird hier nicht angenommen.")
+    return None
 
 
 def _upload_limit_kib() -> int:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from lxml import etree
 
+from app.i18n import _
+
 
 class UntrustedXml(ValueError):
     def __init__(
@@ -33,46 +35,66 @@ def _parser() -> etree.XMLParser:
 def parse_untrusted(data: bytes, *, max_bytes: int, kind: str) -> etree._ElementTree:
     """Parse ``data`` or raise :class:`UntrustedXml`; ``kind`` names the format in messages."""
     if not data.strip():
-        raise UntrustedXml("empty", "Die Datei ist leer.")
+        raise UntrustedXml(code="empty", message=_("Die Datei ist leer."))
     if len(data) > max_bytes:
-        raise UntrustedXml("too-large", f"Die Datei ist größer als {max_bytes // 1024} KiB.")
+        raise UntrustedXml(
+            code="too-large",
+            message=_("Die Datei ist größer als %(limit)s KiB.", limit=max_bytes // 1024),
+        )
     try:
         tree = etree.ElementTree(etree.fromstring(data, _parser()))
     except etree.XMLSyntaxError as error:
         raise _syntax_error(error) from None
     except ValueError as error:  # e.g. a Unicode string with an encoding declaration
-        raise UntrustedXml("not-xml", f"Die Datei ist kein lesbares XML: {error}") from None
+        raise UntrustedXml(
+            code="not-xml", message=_("Die Datei ist kein lesbares XML: %(reason)s", reason=error)
+        ) from None
     _refuse_doctype(tree, kind)
     return tree
 
 
 def _external_entity() -> UntrustedXml:
     return UntrustedXml(
-        "external-entity",
-        "Die Datei verweist auf externe Entitäten (XXE). Solche Dateien werden abgelehnt.",
+        code="external-entity",
+        message=_(
+            "Die Datei verweist auf externe Entitäten (XXE). Solche Dateien werden abgelehnt."
+        ),
     )
 
 
 def _entities() -> UntrustedXml:
     return UntrustedXml(
-        "entities",
-        "Die Datei enthält Entitäten. Entitätsdeklarationen sind aus Sicherheitsgründen nicht erlaubt.",
+        code="entities",
+        message=_(
+            "Die Datei enthält Entitäten. Entitätsdeklarationen sind aus Sicherheitsgründen nicht "
+            "erlaubt."
+        ),
     )
+
+
+# What libxml2's (English) message says → the refusal; the first fragment found wins.
+_ENTITY_REFUSALS = {
+    "external entity": _external_entity,
+    "entity": _entities,
+    "amplification": _entities,
+}
 
 
 def _syntax_error(error: etree.XMLSyntaxError) -> UntrustedXml:
     message = (error.msg or "").lower()
-    if "external entity" in message:
-        return _external_entity()
-    if "entity" in message or "amplification" in message:
-        return _entities()
+    for fragment, refusal in _ENTITY_REFUSALS.items():
+        if fragment in message:
+            return refusal()
     if "huge" in message:
         return UntrustedXml(
-            "text-too-large", "Ein einzelner Inhalt der Datei ist größer als 10 MB."
+            code="text-too-large", message=_("Ein einzelner Inhalt der Datei ist größer als 10 MB.")
         )
     line, column = error.position if error.position else (None, None)
     return UntrustedXml(
-        "not-xml", f"Die Datei ist kein wohlgeformtes XML: {error.msg}", line=line, column=column
+        code="not-xml",
+        message=_("Die Datei ist kein wohlgeformtes XML: %(reason)s", reason=error.msg),
+        line=line,
+        column=column,
     )
 
 
@@ -88,8 +110,12 @@ def _refuse_doctype(tree: etree._ElementTree, kind: str) -> None:
         raise _entities()
     if docinfo.system_url:
         raise UntrustedXml(
-            "external-dtd", "Die Datei verweist auf eine externe DTD. Das ist nicht erlaubt."
+            code="external-dtd",
+            message=_("Die Datei verweist auf eine externe DTD. Das ist nicht erlaubt."),
         )
     raise UntrustedXml(
-        "doctype", f"Die Datei enthält eine DOCTYPE-Deklaration. {kind} braucht keine."
+        code="doctype",
+        message=_(
+            "Die Datei enthält eine DOCTYPE-Deklaration. %(format)s braucht keine.", format=kind
+        ),
     )

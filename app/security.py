@@ -16,6 +16,7 @@ from flask_wtf.csrf import CSRFError
 
 from app.config import Settings
 from app.errors import DomainError, handle_domain_error
+from app.i18n import _
 
 SELF = "'self'"
 CONTENT_SECURITY_POLICY: dict[str, str | list[str]] = {
@@ -49,8 +50,10 @@ class MissingCsrfToken(DomainError):
 def refuse_forged_form(_error: CSRFError) -> Response:
     return handle_domain_error(
         MissingCsrfToken(
-            "Das Formular kam ohne gültigen Sicherheitsschlüssel an (CSRF-Schutz). Bitte die "
-            "Seite neu laden und das Formular noch einmal absenden."
+            _(
+                "Das Formular kam ohne gültigen Sicherheitsschlüssel an (CSRF-Schutz). Bitte die "
+                "Seite neu laden und das Formular noch einmal absenden."
+            )
         )
     )
 

@@ -16,6 +16,7 @@ from app.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from app.i18n import _
 from app.validation_messages import translate
 
 XML_MEDIA_TYPES = frozenset(
@@ -34,7 +35,7 @@ def load_or_refuse(schema: Schema, data: Any) -> Any:
         return schema.load(data)
     except SchemaValidationError as error:
         raise ValidationFailed(
-            "Die Eingabe enthält Fehler; siehe 'errors'.", errors=translate(error.messages)
+            _("Die Eingabe enthält Fehler; siehe 'errors'."), errors=translate(error.messages)
         ) from None
 
 
@@ -42,14 +43,17 @@ def require_if_match(current_version: int) -> None:
     """Optimistic concurrency: the client must say which version it read, and it must be current."""
     if "If-Match" not in request.headers:
         raise PreconditionRequired(
-            "Zum Ändern ist der Header If-Match mit dem ETag der gelesenen Fassung nötig."
+            _("Zum Ändern ist der Header If-Match mit dem ETag der gelesenen Fassung nötig.")
         )
     if_match = request.if_match
     if if_match.star_tag or if_match.contains(str(current_version)):
         return
     raise PreconditionFailed(
-        f"Der Registereintrag wurde inzwischen geändert (aktuell ist Fassung {current_version}). "
-        "Bitte neu laden und erneut speichern."
+        _(
+            "Der Registereintrag wurde inzwischen geändert (aktuell ist Fassung %(version)s). "
+            "Bitte neu laden und erneut speichern.",
+            version=current_version,
+        )
     )
 
 
@@ -59,7 +63,9 @@ def read_upload() -> tuple[bytes, str | None, dict[str, Any]]:
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
-            raise ValidationFailed("Keine Datei im Feld 'file'.", errors={"file": ["Pflichtfeld."]})
+            raise ValidationFailed(
+                _("Keine Datei im Feld 'file'."), errors={"file": [_("Pflichtfeld.")]}
+            )
         data, filename, form = (
             upload.stream.read(limit + 1),
             upload.filename,
@@ -69,10 +75,15 @@ def read_upload() -> tuple[bytes, str | None, dict[str, Any]]:
         data, filename, form = request.get_data(cache=False), None, {}
     else:
         raise UnsupportedMediaType(
-            "Erwartet wird eine BPMN-Datei als application/xml oder als multipart/form-data im Feld 'file'."
+            _(
+                "Erwartet wird eine BPMN-Datei als application/xml oder als multipart/form-data "
+                "im Feld 'file'."
+            )
         )
     if len(data) > limit:
-        raise PayloadTooLarge(f"Die Datei ist größer als die erlaubten {limit // 1024} KiB.")
+        raise PayloadTooLarge(
+            _("Die Datei ist größer als die erlaubten %(limit)s KiB.", limit=limit // 1024)
+        )
     return data, filename, form
 
 

@@ -7,85 +7,86 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.audit.models import AuditEvent
+from app.i18n import _, _l
 
 ACTION_LABELS = {
-    "process.created": "Registereintrag angelegt",
-    "process.updated": "Steckbrief geändert",
-    "model.created": "Prozessmodell angelegt",
-    "model.forked": "Prozessmodell übernommen (Fork)",
-    "model.upstream_taken_over": "Neuerung des Ursprungsmodells übernommen",
-    "proposal.created": "Änderungsvorschlag gestellt",
-    "proposal.accepted": "Änderungsvorschlag angenommen",
-    "proposal.declined": "Änderungsvorschlag abgelehnt",
-    "proposal.withdrawn": "Änderungsvorschlag zurückgezogen",
-    "comment.created": "Kommentar geschrieben",
-    "revision.created": "Revision hochgeladen",
-    "revision.analysed": "Revision neu geprüft",
-    "revision.submitted": "Revision zur Prüfung eingereicht",
-    "revision.withdrawn": "Revision zurückgezogen",
-    "revision.superseded": "Revision abgelöst",
-    "review.approve": "Revision freigegeben",
-    "review.request_changes": "Überarbeitung erbeten",
-    "review.reject": "Revision abgelehnt",
-    "authority.created": "Behörde angelegt",
-    "authority.updated": "Behörde geändert",
-    "authority.login_changed": "Anmeldung der Behörde geändert",
-    "account.created": "Konto angelegt",
-    "account.roles_changed": "Rollen geändert",
-    "token.created": "API-Token erstellt",
-    "token.revoked": "API-Token widerrufen",
-    "login.succeeded": "Angemeldet",
-    "login.refused": "Anmeldung abgewiesen",
-    "request.refused": "Schreibzugriff abgewiesen",
-    "register_import.checked": "Registerimport geprüft",
-    "register_import.finished": "Registerimport abgeschlossen",
+    "process.created": _l("Registereintrag angelegt"),
+    "process.updated": _l("Steckbrief geändert"),
+    "model.created": _l("Prozessmodell angelegt"),
+    "model.forked": _l("Prozessmodell übernommen (Fork)"),
+    "model.upstream_taken_over": _l("Neuerung des Ursprungsmodells übernommen"),
+    "proposal.created": _l("Änderungsvorschlag gestellt"),
+    "proposal.accepted": _l("Änderungsvorschlag angenommen"),
+    "proposal.declined": _l("Änderungsvorschlag abgelehnt"),
+    "proposal.withdrawn": _l("Änderungsvorschlag zurückgezogen"),
+    "comment.created": _l("Kommentar geschrieben"),
+    "revision.created": _l("Revision hochgeladen"),
+    "revision.analysed": _l("Revision neu geprüft"),
+    "revision.submitted": _l("Revision zur Prüfung eingereicht"),
+    "revision.withdrawn": _l("Revision zurückgezogen"),
+    "revision.superseded": _l("Revision abgelöst"),
+    "review.approve": _l("Revision freigegeben"),
+    "review.request_changes": _l("Überarbeitung erbeten"),
+    "review.reject": _l("Revision abgelehnt"),
+    "authority.created": _l("Behörde angelegt"),
+    "authority.updated": _l("Behörde geändert"),
+    "authority.login_changed": _l("Anmeldung der Behörde geändert"),
+    "account.created": _l("Konto angelegt"),
+    "account.roles_changed": _l("Rollen geändert"),
+    "token.created": _l("API-Token erstellt"),
+    "token.revoked": _l("API-Token widerrufen"),
+    "login.succeeded": _l("Angemeldet"),
+    "login.refused": _l("Anmeldung abgewiesen"),
+    "request.refused": _l("Schreibzugriff abgewiesen"),
+    "register_import.checked": _l("Registerimport geprüft"),
+    "register_import.finished": _l("Registerimport abgeschlossen"),
 }
 
 OBJECT_TYPE_LABELS = {
-    "process": "Registereintrag",
-    "process_model": "Prozessmodell",
-    "revision": "Revision",
-    "authority": "Behörde",
-    "account": "Konto",
-    "api_token": "API-Token",
-    "import_job": "Registerimport",
-    "change_proposal": "Änderungsvorschlag",
-    "comment": "Kommentar",
-    "request": "Anfrage",
+    "process": _l("Registereintrag"),
+    "process_model": _l("Prozessmodell"),
+    "revision": _l("Revision"),
+    "authority": _l("Behörde"),
+    "account": _l("Konto"),
+    "api_token": _l("API-Token"),
+    "import_job": _l("Registerimport"),
+    "change_proposal": _l("Änderungsvorschlag"),
+    "comment": _l("Kommentar"),
+    "request": _l("Anfrage"),
 }
 
 FIELD_LABELS = {
-    "title": "Titel",
-    "description": "Beschreibung",
-    "ozg_id": "OZG-Leistung",
-    "legal_bases": "Rechtsgrundlagen",
-    "responsible_unit": "Zuständige Stelle",
-    "trigger": "Auslöser",
-    "result": "Ergebnis",
-    "required_documents": "Mitzubringen",
-    "fees": "Gebühren",
-    "cases_per_year": "Fälle pro Jahr",
-    "minutes_per_case": "Minuten je Fall",
-    "cycle_time_days": "Durchlaufzeit (Tage)",
-    "digitisation_potential": "Digitalisierungspotenzial",
-    "keywords": "Schlagwörter",
-    "synonyms": "Synonyme",
-    "leika_keys": "LeiKa-Schlüssel",
-    "maturity": "Reifegrad",
-    "status": "Status",
-    "review_round": "Prüfrunde",
-    "approvals": "Freigaben",
-    "roles": "Rollen",
-    "role_mapping": "Rollenzuordnung",
-    "scopes": "Geltungsbereiche",
-    "revoked_at": "Widerrufen am",
-    "expires_at": "Gültig bis",
-    "enabled": "Aktiv",
-    "name": "Name",
-    "valid": "Schemagültig",
-    "lint": "Lint-Hinweise",
-    "number": "Nummer",
-    "message": "Beschreibung",
+    "title": _l("Titel"),
+    "description": _l("Beschreibung"),
+    "ozg_id": _l("OZG-Leistung"),
+    "legal_bases": _l("Rechtsgrundlagen"),
+    "responsible_unit": _l("Zuständige Stelle"),
+    "trigger": _l("Auslöser"),
+    "result": _l("Ergebnis"),
+    "required_documents": _l("Mitzubringen"),
+    "fees": _l("Gebühren"),
+    "cases_per_year": _l("Fälle pro Jahr"),
+    "minutes_per_case": _l("Minuten je Fall"),
+    "cycle_time_days": _l("Durchlaufzeit (Tage)"),
+    "digitisation_potential": _l("Digitalisierungspotenzial"),
+    "keywords": _l("Schlagwörter"),
+    "synonyms": _l("Synonyme"),
+    "leika_keys": _l("LeiKa-Schlüssel"),
+    "maturity": _l("Reifegrad"),
+    "status": _l("Status"),
+    "review_round": _l("Prüfrunde"),
+    "approvals": _l("Freigaben"),
+    "roles": _l("Rollen"),
+    "role_mapping": _l("Rollenzuordnung"),
+    "scopes": _l("Geltungsbereiche"),
+    "revoked_at": _l("Widerrufen am"),
+    "expires_at": _l("Gültig bis"),
+    "enabled": _l("Aktiv"),
+    "name": _l("Name"),
+    "valid": _l("Schemagültig"),
+    "lint": _l("Lint-Hinweise"),
+    "number": _l("Nummer"),
+    "message": _l("Beschreibung"),
 }
 
 EMPTY = "–"
@@ -100,15 +101,15 @@ class Change:
 
 
 def action_label(action: str) -> str:
-    return ACTION_LABELS.get(action, action)
+    return str(ACTION_LABELS.get(action, action))
 
 
 def object_type_label(object_type: str) -> str:
-    return OBJECT_TYPE_LABELS.get(object_type, object_type)
+    return str(OBJECT_TYPE_LABELS.get(object_type, object_type))
 
 
 def field_label(name: str) -> str:
-    return FIELD_LABELS.get(name, name)
+    return str(FIELD_LABELS.get(name, name))
 
 
 def format_value(value: Any) -> str:
@@ -116,7 +117,7 @@ def format_value(value: Any) -> str:
     if value is None or value == "" or value == [] or value == {}:
         return EMPTY
     if isinstance(value, bool):
-        return "ja" if value else "nein"
+        return _("ja") if value else _("nein")
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return ", ".join(value)
     if isinstance(value, list | dict):
@@ -155,12 +156,12 @@ def csv_row(event: AuditEvent) -> tuple[str, ...]:
 
 
 CSV_HEADER = (
-    "Zeitpunkt",
-    "Akteur",
-    "Aktion",
-    "Objekttyp",
-    "Objekt",
-    "Vorher",
-    "Nachher",
-    "Details",
+    _l("Zeitpunkt"),
+    _l("Akteur"),
+    _l("Aktion"),
+    _l("Objekttyp"),
+    _l("Objekt"),
+    _l("Vorher"),
+    _l("Nachher"),
+    _l("Details"),
 )

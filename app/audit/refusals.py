@@ -7,6 +7,7 @@ from flask import Flask, Response, g, request
 from app.audit.services import record_refusal
 from app.authz import ANONYMOUS
 from app.db import SAFE_METHODS, get_database, release_request_session
+from app.i18n import current_language
 
 
 def _record_refused_write(response: Response) -> Response:
@@ -22,6 +23,7 @@ def _record_refused_write(response: Response) -> Response:
             path=request.path,
             status=response.status_code,
             reason=str(problem.get("detail") or problem.get("title") or response.status),
+            language=current_language(),  # the reason is kept as the client read it
         )
     return response
 

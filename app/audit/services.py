@@ -40,9 +40,18 @@ def record(
 
 
 def record_refusal(
-    session: Session, actor: Actor, *, method: str, path: str, status: int, reason: str
+    session: Session,
+    actor: Actor,
+    *,
+    method: str,
+    path: str,
+    status: int,
+    reason: str,
+    language: str = "de",
 ) -> AuditEvent:
-    """A refused write attempt, kept in its own transaction after the request was rolled back."""
+    """A refused write attempt, kept in its own transaction after the request was rolled back.
+
+    ``reason`` is in ``language``, the language of the response that refused it."""
     return record(
         session,
         actor,
@@ -50,5 +59,11 @@ def record_refusal(
         object_type="request",
         object_id=f"{method} {path}"[:64],
         authority_id=actor.authority_id,
-        details={"method": method, "path": path, "status": status, "reason": reason},
+        details={
+            "method": method,
+            "path": path,
+            "status": status,
+            "reason": reason,
+            "language": language,
+        },
     )

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.audit.models import AuditEvent
 from app.authz import Actor, Permission, require
 from app.errors import NotFound
+from app.i18n import _
 from app.pagination import Page, paginate
 
 STREAM_BATCH = 500
@@ -66,7 +67,9 @@ def _revision(session: Session, object_id: uuid.UUID) -> TrailSubject | None:
     revision = session.get(Revision, object_id)
     if revision is None:
         return None
-    title = f"Revision {revision.number} von „{revision.model.title}“"
+    title = _(
+        "Revision %(number)s von „%(title)s“", number=revision.number, title=revision.model.title
+    )
     return TrailSubject(
         "revision", object_id, title, revision.model.authority_id, revision=revision
     )
@@ -97,7 +100,7 @@ def _token(session: Session, object_id: uuid.UUID) -> TrailSubject | None:
     token = session.get(ApiToken, object_id)
     if token is None:
         return None
-    title = f"API-Token „{token.name}“"
+    title = _("API-Token „%(name)s“", name=token.name)
     return TrailSubject("api_token", object_id, title, token.authority_id, sensitive=True)
 
 
@@ -107,7 +110,9 @@ def _import_job(session: Session, object_id: uuid.UUID) -> TrailSubject | None:
     job = session.get(ImportJob, object_id)
     if job is None:
         return None
-    return TrailSubject("import_job", object_id, f"Import „{job.filename}“", job.authority_id)
+    return TrailSubject(
+        "import_job", object_id, _("Import „%(name)s“", name=job.filename), job.authority_id
+    )
 
 
 RESOLVERS: dict[str, Callable[[Session, uuid.UUID], TrailSubject | None]] = {
@@ -125,7 +130,7 @@ def object_subject(session: Session, object_type: str, object_id: uuid.UUID) -> 
     resolver = RESOLVERS.get(object_type)
     subject = resolver(session, object_id) if resolver else None
     if subject is None:
-        raise NotFound("Zu diesem Objekt gibt es kein Protokoll.")
+        raise NotFound(_("Zu diesem Objekt gibt es kein Protokoll."))
     return subject
 
 

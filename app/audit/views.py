@@ -6,14 +6,16 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Flask, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, render_template, request, url_for
+from flask_babel import force_locale
 
 from app.audit import presentation, trail
 from app.audit.models import AuditEvent
 from app.authz import Permission, is_allowed, requires
 from app.csvexport import csv_response
-from app.db import Database, get_database, request_session
+from app.db import get_database, request_session
 from app.errors import NotFound
+from app.i18n import _, current_language
 from app.identity.auth import current_actor
 from app.identity.services import get_authority
 
@@ -100,12 +102,18 @@ def _subject_url(subject: trail.TrailSubject) -> str | None:
 
 
 def _csv(subject: trail.TrailSubject, filename: str):
-    return csv_response(filename, presentation.CSV_HEADER, _rows(get_database(), subject))
+    rows = _rows(current_app._get_current_object(), subject, current_language())
+    return csv_response(filename, presentation.CSV_HEADER, rows)
 
 
-def _rows(database: Database, subject: trail.TrailSubject) -> Iterator[tuple[str, ...]]:
-    """Read while the download is sent, in a session of its own (the request's is closed by then)."""
-    with database.session(write=False) as session:
+def _rows(app: Flask, subject: trail.TrailSubject, language: str) -> Iterator[tuple[str, ...]]:
+    """Read while the download is sent, in a session of its own (the request's is closed by then),
+    with the labels in the language of the request."""
+    with (
+        app.app_context(),
+        force_locale(language),
+        get_database(app).session(write=False) as session,
+    ):
         for event in trail.stream_events(session, subject):
             yield presentation.csv_row(event)
 
@@ -113,7 +121,7 @@ def _rows(database: Database, subject: trail.TrailSubject) -> Iterator[tuple[str
 def _page() -> int:
     page = request.args.get("seite", "1")
     if not page.isdigit() or not 1 <= int(page) <= 100_000:
-        raise NotFound("Diese Seite gibt es nicht.")
+        raise NotFound(_("Diese Seite gibt es nicht."))
     return int(page)
 
 

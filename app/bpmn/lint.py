@@ -14,11 +14,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
+from flask_babel import force_locale
 from lxml import etree
 
 from app.bpmn.extract import FLOW_NODE_TYPES
 from app.bpmn.lint_rules import RULES, RULES_BY_ID
 from app.bpmn.parse import BPMN_MODEL_NS
+from app.i18n import SOURCE_LOCALE, _
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,8 @@ def _is_split(model: _Model, node: _Node) -> bool:
 
 
 # --- checks: each yields (element_id, German message) --------------------------------------------
+# The messages are stored with the revision (and mirrored by peers), so they are always made in the
+# source language (see :func:`lint`); ``_()`` marks them for the catalogue all the same.
 
 Check = Callable[[_Model], Iterator[tuple[str | None, str]]]
 
@@ -159,13 +163,13 @@ Check = Callable[[_Model], Iterator[tuple[str | None, str]]]
 def _check_label_task(model: _Model) -> Iterator[tuple[str | None, str]]:
     for node in _nodes(model, ACTIVITY_TYPES):
         if not node.name:
-            yield node.id, f"Die Aktivität „{node.id}“ hat keine Bezeichnung."
+            yield node.id, _("Die Aktivität „%(id)s“ hat keine Bezeichnung.", id=node.id)
 
 
 def _check_label_event(model: _Model) -> Iterator[tuple[str | None, str]]:
     for node in _nodes(model, EVENT_TYPES):
         if not node.name:
-            yield node.id, f"Das Ereignis „{node.id}“ hat keine Bezeichnung."
+            yield node.id, _("Das Ereignis „%(id)s“ hat keine Bezeichnung.", id=node.id)
 
 
 def _check_label_gateway(model: _Model) -> Iterator[tuple[str | None, str]]:
@@ -173,18 +177,18 @@ def _check_label_gateway(model: _Model) -> Iterator[tuple[str | None, str]]:
         if not node.name and _is_split(model, node):
             yield (
                 node.id,
-                f"Das verzweigende Gateway „{node.id}“ hat keine Bezeichnung. "
-                "Formulieren Sie die Entscheidung als Frage.",
+                _(
+                    "Das verzweigende Gateway „%(id)s“ hat keine Bezeichnung. "
+                    "Formulieren Sie die Entscheidung als Frage.",
+                    id=node.id,
+                ),
             )
 
 
-def _container_label(model: _Model, container: _Node) -> str:
+def _container_name(model: _Model, container: _Node) -> str:
     if container.kind == "process":
-        kind = "Der Prozess"
-        name = model.pools.get(container.id) or container.name
-    else:
-        kind, name = "Der Teilprozess", container.name
-    return f"{kind} „{name or container.id}“"
+        return model.pools.get(container.id) or container.name or container.id
+    return container.name or container.id
 
 
 def _containers_needing(model: _Model, kind: str) -> Iterator[_Node]:
@@ -197,12 +201,20 @@ def _containers_needing(model: _Model, kind: str) -> Iterator[_Node]:
 
 def _check_start_event(model: _Model) -> Iterator[tuple[str | None, str]]:
     for container in _containers_needing(model, "startEvent"):
-        yield container.id, f"{_container_label(model, container)} hat kein Startereignis."
+        name = _container_name(model, container)
+        if container.kind == "process":
+            yield container.id, _("Der Prozess „%(name)s“ hat kein Startereignis.", name=name)
+        else:
+            yield container.id, _("Der Teilprozess „%(name)s“ hat kein Startereignis.", name=name)
 
 
 def _check_end_event(model: _Model) -> Iterator[tuple[str | None, str]]:
     for container in _containers_needing(model, "endEvent"):
-        yield container.id, f"{_container_label(model, container)} hat kein Endereignis."
+        name = _container_name(model, container)
+        if container.kind == "process":
+            yield container.id, _("Der Prozess „%(name)s“ hat kein Endereignis.", name=name)
+        else:
+            yield container.id, _("Der Teilprozess „%(name)s“ hat kein Endereignis.", name=name)
 
 
 def _may_stand_alone(node: _Node) -> bool:
@@ -223,7 +235,13 @@ def _check_disconnected(model: _Model) -> Iterator[tuple[str | None, str]]:
     for node in model.nodes.values():
         connected = node.id in model.incoming or node.id in model.outgoing
         if not connected and not _may_stand_alone(node):
-            yield node.id, f"{model.label(node.id)} ist mit keinem Sequenzfluss verbunden."
+            yield (
+                node.id,
+                _(
+                    "%(element)s ist mit keinem Sequenzfluss verbunden.",
+                    element=model.label(node.id),
+                ),
+            )
 
 
 def _check_implicit_split(model: _Model) -> Iterator[tuple[str | None, str]]:
@@ -234,8 +252,12 @@ def _check_implicit_split(model: _Model) -> Iterator[tuple[str | None, str]]:
         if any(not flow.conditional and not model.is_default(flow) for flow in outgoing):
             yield (
                 node.id,
-                f"{model.label(node.id)} verzweigt ohne Gateway in {len(outgoing)} Pfade. "
-                "Setzen Sie ein Gateway ein, damit die Verzweigung sichtbar wird.",
+                _(
+                    "%(element)s verzweigt ohne Gateway in %(count)s Pfade. "
+                    "Setzen Sie ein Gateway ein, damit die Verzweigung sichtbar wird.",
+                    element=model.label(node.id),
+                    count=len(outgoing),
+                ),
             )
 
 
@@ -245,8 +267,12 @@ def _check_implicit_join(model: _Model) -> Iterator[tuple[str | None, str]]:
         if node.kind not in GATEWAY_TYPES and len(incoming) > 1:
             yield (
                 node.id,
-                f"In {model.label(node.id)} münden {len(incoming)} Sequenzflüsse ohne Gateway. "
-                "Setzen Sie ein zusammenführendes Gateway davor.",
+                _(
+                    "In %(element)s münden %(count)s Sequenzflüsse ohne Gateway. "
+                    "Setzen Sie ein zusammenführendes Gateway davor.",
+                    element=model.label(node.id),
+                    count=len(incoming),
+                ),
             )
 
 
@@ -257,8 +283,12 @@ def _check_duplicate_flow(model: _Model) -> Iterator[tuple[str | None, str]]:
         if key in seen:
             yield (
                 flow.id,
-                f"Der Sequenzfluss „{flow.id}“ verbindet {model.label(flow.source)} und "
-                f"{model.label(flow.target)} ein zweites Mal.",
+                _(
+                    "Der Sequenzfluss „%(id)s“ verbindet %(source)s und %(target)s ein zweites Mal.",
+                    id=flow.id,
+                    source=model.label(flow.source),
+                    target=model.label(flow.target),
+                ),
             )
         seen.add(key)
 
@@ -266,7 +296,7 @@ def _check_duplicate_flow(model: _Model) -> Iterator[tuple[str | None, str]]:
 def _check_named_lanes(model: _Model) -> Iterator[tuple[str | None, str]]:
     for lane in model.lanes:
         if not lane.name:
-            yield lane.id, f"Die Bahn „{lane.id}“ hat keinen Namen."
+            yield lane.id, _("Die Bahn „%(id)s“ hat keinen Namen.", id=lane.id)
 
 
 def is_object_verb_label(name: str) -> bool:
@@ -285,8 +315,11 @@ def _check_task_label_verb(model: _Model) -> Iterator[tuple[str | None, str]]:
         if node.name and not is_object_verb_label(node.name):
             yield (
                 node.id,
-                f"Die Aufgabe „{node.name}“ folgt nicht dem Muster „Objekt + Verb“ "
-                "(z. B. „Antrag prüfen“).",
+                _(
+                    "Die Aufgabe „%(name)s“ folgt nicht dem Muster „Objekt + Verb“ "
+                    "(z. B. „Antrag prüfen“).",
+                    name=node.name,
+                ),
             )
 
 
@@ -295,8 +328,11 @@ def _check_gateway_mixed(model: _Model) -> Iterator[tuple[str | None, str]]:
         if len(model.incoming.get(node.id, ())) > 1 and _is_split(model, node):
             yield (
                 node.id,
-                f"Das Gateway {model.label(node.id)} führt zusammen und verzweigt zugleich. "
-                "Teilen Sie es in zwei Gateways auf.",
+                _(
+                    "Das Gateway %(element)s führt zusammen und verzweigt zugleich. "
+                    "Teilen Sie es in zwei Gateways auf.",
+                    element=model.label(node.id),
+                ),
             )
 
 
@@ -308,8 +344,12 @@ def _check_conditional_flow_label(model: _Model) -> Iterator[tuple[str | None, s
             if not flow.name:
                 yield (
                     flow.id,
-                    f"Der Sequenzfluss „{flow.id}“ nach der Entscheidung {model.label(node.id)} "
-                    "ist nicht beschriftet.",
+                    _(
+                        "Der Sequenzfluss „%(id)s“ nach der Entscheidung %(gateway)s "
+                        "ist nicht beschriftet.",
+                        id=flow.id,
+                        gateway=model.label(node.id),
+                    ),
                 )
 
 
@@ -318,8 +358,11 @@ def _check_gateway_question(model: _Model) -> Iterator[tuple[str | None, str]]:
         if node.name and not node.name.endswith("?") and _is_split(model, node):
             yield (
                 node.id,
-                f"Die Bezeichnung des Gateways „{node.name}“ ist keine Frage "
-                "(sie endet nicht mit „?“).",
+                _(
+                    "Die Bezeichnung des Gateways „%(name)s“ ist keine Frage "
+                    "(sie endet nicht mit „?“).",
+                    name=node.name,
+                ),
             )
 
 
@@ -344,14 +387,21 @@ _CHECKS: dict[str, Check] = {
 def _require_known(enabled: frozenset[str]) -> None:
     unknown = sorted(enabled - RULES_BY_ID.keys())
     if unknown:
-        raise ValueError(f"Unbekannte Lint-Regel(n): {', '.join(unknown)}.")
+        raise ValueError(_("Unbekannte Lint-Regel(n): %(rules)s.", rules=", ".join(unknown)))
 
 
 def lint(tree: etree._ElementTree, *, enabled: frozenset[str] | None = None) -> list[Finding]:
-    """Findings of the enabled rules (all when ``enabled`` is None), in rule and document order."""
+    """Findings of the enabled rules (all when ``enabled`` is None), in rule and document order.
+
+    The messages are German whatever the reader's language: a revision stores them as they are.
+    """
     if enabled is not None:
         _require_known(enabled)
-    model = _build(tree)
+    with force_locale(SOURCE_LOCALE):
+        return _lint(_build(tree), enabled)
+
+
+def _lint(model: _Model, enabled: frozenset[str] | None) -> list[Finding]:
     findings: list[tuple[int, int, Finding]] = []
     for rule_index, rule in enumerate(RULES):
         if enabled is not None and rule.id not in enabled:
@@ -361,4 +411,4 @@ def lint(tree: etree._ElementTree, *, enabled: frozenset[str] | None = None) -> 
             finding = Finding(rule.id, rule.severity, message, element_id)
             findings.append((rule_index, position, finding))
     findings.sort(key=lambda entry: entry[:2])
-    return [finding for _, _, finding in findings]
+    return [finding for *_position, finding in findings]

@@ -18,11 +18,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from flask_babel import force_locale
 from lxml import etree
 
 from app.bpmn.extract import extract
 from app.bpmn.parse import BPMN_MODEL_NS, BpmnError, parse_bpmn
 from app.bpmn.validate import SourcePositions, validate
+from app.i18n import SOURCE_LOCALE, _
 
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 ARCHIVE_MAGICS = (
@@ -105,7 +107,10 @@ def _upload_name(filename: str | None) -> str:
 
 def _read_archive(data: bytes, max_bytes: int) -> list[BpmnDocument]:
     if len(data) > max_bytes:
-        raise BpmnError("zip-too-large", f"Das ZIP-Archiv ist größer als {max_bytes // 1024} KiB.")
+        raise BpmnError(
+            code="zip-too-large",
+            message=_("Das ZIP-Archiv ist größer als %(limit)s KiB.", limit=max_bytes // 1024),
+        )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = _members(archive.infolist(), max_bytes)
@@ -115,15 +120,20 @@ def _read_archive(data: bytes, max_bytes: int) -> list[BpmnDocument]:
         raise
     except ZIP_FAILURES:
         raise BpmnError(
-            "zip-invalid",
-            "Die Datei ist kein lesbares ZIP-Archiv: sie ist beschädigt oder unvollständig.",
+            code="zip-invalid",
+            message=_(
+                "Die Datei ist kein lesbares ZIP-Archiv: sie ist beschädigt oder unvollständig."
+            ),
         ) from None
 
 
 def _members(infos: list[zipfile.ZipInfo], max_bytes: int) -> list[tuple[str, zipfile.ZipInfo]]:
     """The BPMN members worth reading, each checked before a single byte is decompressed."""
     if len(infos) > MAX_ENTRIES:
-        raise _too_many(f"mehr als {MAX_ENTRIES} Einträge")
+        raise BpmnError(
+            code="zip-too-many-files",
+            message=_("Das ZIP-Archiv enthält mehr als %(count)s Einträge.", count=MAX_ENTRIES),
+        )
     members: dict[str, zipfile.ZipInfo] = {}
     for info in infos:
         name = _safe_name(info.filename)
@@ -132,13 +142,20 @@ def _members(infos: list[zipfile.ZipInfo], max_bytes: int) -> list[tuple[str, zi
         _check_member(info, name)
         if name in members:
             raise BpmnError(
-                "zip-duplicate-member", f"Die Datei '{name}' ist mehrfach im Archiv enthalten."
+                code="zip-duplicate-member",
+                message=_("Die Datei '%(name)s' ist mehrfach im Archiv enthalten.", name=name),
             )
         members[name] = info
     if not members:
-        raise BpmnError("zip-empty", "Das ZIP-Archiv enthält keine BPMN-Datei (.bpmn oder .xml).")
+        raise BpmnError(
+            code="zip-empty",
+            message=_("Das ZIP-Archiv enthält keine BPMN-Datei (.bpmn oder .xml)."),
+        )
     if len(members) > MAX_MEMBERS:
-        raise _too_many(f"mehr als {MAX_MEMBERS} BPMN-Dateien")
+        raise BpmnError(
+            code="zip-too-many-files",
+            message=_("Das ZIP-Archiv enthält mehr als %(count)s BPMN-Dateien.", count=MAX_MEMBERS),
+        )
     if sum(info.file_size for info in members.values()) > max_bytes:
         raise _too_large(max_bytes)
     return list(members.items())
@@ -157,9 +174,12 @@ def _safe_name(raw: str) -> str:
     if unsafe:
         shown = raw.encode("unicode_escape").decode("ascii")
         raise BpmnError(
-            "zip-unsafe-path",
-            f"Der Name '{shown}' im Archiv ist unzulässig: absolute Pfade, '..' und Steuerzeichen "
-            "sind nicht erlaubt.",
+            code="zip-unsafe-path",
+            message=_(
+                "Der Name '%(name)s' im Archiv ist unzulässig: absolute Pfade, '..' und "
+                "Steuerzeichen sind nicht erlaubt.",
+                name=shown,
+            ),
         )
     return "/".join(parts)
 
@@ -175,22 +195,31 @@ def _check_member(info: zipfile.ZipInfo, name: str) -> None:
         raise _nested(name)
     if not lowered.endswith(BPMN_SUFFIXES):
         raise BpmnError(
-            "zip-member-type",
-            f"Die Datei '{name}' im Archiv ist keine BPMN-Datei. Ein Archiv darf nur .bpmn- und "
-            ".xml-Dateien enthalten.",
+            code="zip-member-type",
+            message=_(
+                "Die Datei '%(name)s' im Archiv ist keine BPMN-Datei. Ein Archiv darf nur .bpmn- "
+                "und .xml-Dateien enthalten.",
+                name=name,
+            ),
         )
     if info.flag_bits & 0x1:
         raise BpmnError(
-            "zip-encrypted",
-            f"Die Datei '{name}' im Archiv ist verschlüsselt. Verschlüsselte Archive werden nicht "
-            "angenommen.",
+            code="zip-encrypted",
+            message=_(
+                "Die Datei '%(name)s' im Archiv ist verschlüsselt. Verschlüsselte Archive werden "
+                "nicht angenommen.",
+                name=name,
+            ),
         )
     # bzip2 and LZMA members are decompressed by zipfile without an output bound: refused.
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise BpmnError(
-            "zip-unsupported-compression",
-            f"Die Datei '{name}' im Archiv ist mit einem nicht unterstützten Verfahren komprimiert. "
-            "Erlaubt sind unkomprimierte und mit Deflate komprimierte Dateien.",
+            code="zip-unsupported-compression",
+            message=_(
+                "Die Datei '%(name)s' im Archiv ist mit einem nicht unterstützten Verfahren "
+                "komprimiert. Erlaubt sind unkomprimierte und mit Deflate komprimierte Dateien.",
+                name=name,
+            ),
         )
 
 
@@ -223,7 +252,7 @@ def _read_document(
     except BpmnError as error:
         raise BpmnError(
             error.code,
-            f"Datei '{name}' im Archiv: {error.message}",
+            _("Datei '%(name)s' im Archiv: %(message)s", name=name, message=error.message),
             line=error.line,
             column=error.column,
             document=name,
@@ -232,19 +261,19 @@ def _read_document(
 
 def _too_large(max_bytes: int) -> BpmnError:
     return BpmnError(
-        "zip-too-large", f"Das ZIP-Archiv ist entpackt größer als {max_bytes // 1024} KiB."
+        code="zip-too-large",
+        message=_("Das ZIP-Archiv ist entpackt größer als %(limit)s KiB.", limit=max_bytes // 1024),
     )
-
-
-def _too_many(what: str) -> BpmnError:
-    return BpmnError("zip-too-many-files", f"Das ZIP-Archiv enthält {what}.")
 
 
 def _nested(name: str) -> BpmnError:
     return BpmnError(
-        "zip-nested",
-        f"Die Datei '{name}' im Archiv ist selbst ein Archiv. Archive in Archiven werden nicht "
-        "angenommen.",
+        code="zip-nested",
+        message=_(
+            "Die Datei '%(name)s' im Archiv ist selbst ein Archiv. Archive in Archiven werden "
+            "nicht angenommen.",
+            name=name,
+        ),
     )
 
 
@@ -272,9 +301,13 @@ def _choose_main(documents: list[BpmnDocument], filename: str | None) -> BpmnDoc
             return chosen[0]
     names = ", ".join(f"'{document.name}'" for document in candidates)
     raise BpmnError(
-        "zip-ambiguous-main",
-        f"Es ist nicht eindeutig, welche Datei im Archiv das Hauptmodell ist: {names}. Benennen Sie "
-        f"das Hauptmodell wie das Archiv oder '{MAIN_NAME}'.",
+        code="zip-ambiguous-main",
+        message=_(
+            "Es ist nicht eindeutig, welche Datei im Archiv das Hauptmodell ist: %(names)s. "
+            "Benennen Sie das Hauptmodell wie das Archiv oder '%(main)s'.",
+            names=names,
+            main=MAIN_NAME,
+        ),
     )
 
 
@@ -332,36 +365,47 @@ def _location_path(location: str) -> str:
 def resolve_imports(package: BpmnPackage) -> list[ImportIssue]:
     """Imports whose document is not in the upload, or whose namespace does not match it.
 
-    Nothing is fetched: a model that imports what was not uploaded is accepted and reported.
+    Nothing is fetched: a model that imports what was not uploaded is accepted and reported. The
+    messages are German whatever the reader's language: a revision stores them as they are.
     """
     issues = []
     positions: dict[str, SourcePositions] = {}
     for link in _links(package.documents):
-        message = _import_problem(link, package.is_archive)
+        with force_locale(SOURCE_LOCALE):
+            message = _import_problem(link, package.is_archive)
         if message is None:
             continue
         importer = link.importer
         if importer.name not in positions:
             positions[importer.name] = SourcePositions(importer.tree, importer.data)
         line, column = positions[importer.name].of(link.element)
-        detail = (
-            f"import location={link.location!r} namespace={link.element.get('namespace')!r} "
-            f"importType={link.element.get('importType')!r}"
+        detail = "import " + " ".join(
+            f"{name}={value!r}"
+            for name, value in (
+                ("location", link.location),
+                ("namespace", link.element.get("namespace")),
+                ("importType", link.element.get("importType")),
+            )
         )
         issues.append(ImportIssue(importer.name, link.location, line, column, message, detail))
     return issues
 
 
 def _import_problem(link: _Link, is_archive: bool) -> str | None:
+    if link.target is None and is_archive:
+        return _("Import '%(location)s' ist nicht im Archiv enthalten.", location=link.location)
     if link.target is None:
-        where = "im Archiv" if is_archive else "in der Datei"
-        return f"Import '{link.location}' ist nicht {where} enthalten."
+        return _("Import '%(location)s' ist nicht in der Datei enthalten.", location=link.location)
     expected = link.element.get("namespace")
     actual = link.target.tree.getroot().get("targetNamespace")
     if expected and actual and expected.strip() != actual.strip():
-        return (
-            f"Import '{link.location}' erwartet den Namensraum '{expected}', "
-            f"'{link.target.name}' hat aber '{actual}'."
+        return _(
+            "Import '%(location)s' erwartet den Namensraum '%(expected)s', '%(document)s' hat "
+            "aber '%(actual)s'.",
+            location=link.location,
+            expected=expected,
+            document=link.target.name,
+            actual=actual,
         )
     return None
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from app.i18n import _
 from app.safexml import UntrustedXml, parse_untrusted
 
 BPMN_MODEL_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -59,7 +60,11 @@ def _require_definitions(tree: etree._ElementTree) -> None:
     if root.tag != DEFINITIONS_TAG:
         found = etree.QName(root).localname if isinstance(root.tag, str) else "?"
         raise BpmnError(
-            "not-bpmn",
-            f"Die Datei ist kein BPMN-2.0-Modell: erwartet wird das Wurzelelement 'definitions' im "
-            f"Namensraum {BPMN_MODEL_NS}, gefunden wurde '{found}'.",
+            code="not-bpmn",
+            message=_(
+                "Die Datei ist kein BPMN-2.0-Modell: erwartet wird das Wurzelelement "
+                "'definitions' im Namensraum %(namespace)s, gefunden wurde '%(found)s'.",
+                namespace=BPMN_MODEL_NS,
+                found=found,
+            ),
         )

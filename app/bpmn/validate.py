@@ -15,9 +15,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from flask_babel import force_locale
 from lxml import etree
 
 from app.bpmn.parse import BPMN_MODEL_NS
+from app.i18n import SOURCE_LOCALE, _, _l, untranslated
 
 SCHEMA_DIR = Path(__file__).resolve().with_name("xsd")
 SCHEMA_ENTRY = "BPMN20.xsd"
@@ -32,14 +34,14 @@ KNOWN_PREFIXES = {
     "http://www.w3.org/2001/XMLSchema-instance": "xsi:",
 }
 TYPE_HINTS = {
-    "xs:boolean": " (erlaubt sind true und false)",
-    "xs:integer": " (erwartet wird eine ganze Zahl)",
-    "xs:int": " (erwartet wird eine ganze Zahl)",
-    "xs:double": " (erwartet wird eine Zahl)",
-    "xs:float": " (erwartet wird eine Zahl)",
-    "xs:QName": " (erwartet wird ein Name, ggf. mit deklariertem Präfix)",
-    "xs:IDREF": " (erwartet wird die ID eines Elements)",
-    "xs:anyURI": " (erwartet wird eine URI)",
+    "xs:boolean": _l("erlaubt sind true und false"),
+    "xs:integer": _l("erwartet wird eine ganze Zahl"),
+    "xs:int": _l("erwartet wird eine ganze Zahl"),
+    "xs:double": _l("erwartet wird eine Zahl"),
+    "xs:float": _l("erwartet wird eine Zahl"),
+    "xs:QName": _l("erwartet wird ein Name, ggf. mit deklariertem Präfix"),
+    "xs:IDREF": _l("erwartet wird die ID eines Elements"),
+    "xs:anyURI": _l("erwartet wird eine URI"),
 }
 NCNAME = re.compile(r"^[^\W\d][\w.\-]*$")
 
@@ -50,7 +52,7 @@ class ValidationIssue:
 
     line: int | None
     column: int | None
-    message: str  # German, for people
+    message: str  # German (the source language, also for readers of other languages), for people
     detail: str  # libxml2's original text, for bug reports and tool authors
 
     def as_dict(self) -> dict[str, object]:
@@ -128,22 +130,26 @@ def validate(tree: etree._ElementTree, *, source: bytes | None = None) -> list[V
     """Check ``tree`` against the OMG BPMN 2.0 schema; an empty list means valid.
 
     libxml2 knows only the line where an element's start tag *ends* and no column; pass the
-    original bytes as ``source`` to get the line and column where the start tag begins.
+    original bytes as ``source`` to get the line and column where the start tag begins. The
+    messages are German whatever the reader's language: a revision stores them as they are.
     """
     entries = _VALIDATOR.errors(tree)
     positions = SourcePositions(tree, source)
-    issues = [_issue(entry, positions) for entry in entries[:MAX_ISSUES]]
-    if len(entries) > MAX_ISSUES:
-        rest = len(entries) - MAX_ISSUES
-        issues.append(
-            ValidationIssue(
-                None,
-                None,
-                f"{rest} weitere Abweichungen vom BPMN-2.0-Schema sind nicht einzeln aufgeführt.",
-                f"{rest} more schema validation errors",
-            )
-        )
+    with force_locale(SOURCE_LOCALE):
+        issues = [_issue(entry, positions) for entry in entries[:MAX_ISSUES]]
+        if len(entries) > MAX_ISSUES:
+            issues.append(_more_issues(len(entries) - MAX_ISSUES))
     return issues
+
+
+def _more_issues(rest: int) -> ValidationIssue:
+    message = _(
+        "%(count)s weitere Abweichungen vom BPMN-2.0-Schema sind nicht einzeln aufgeführt.",
+        count=rest,
+    )
+    return ValidationIssue(
+        None, None, message, untranslated(f"{rest} more schema validation errors")
+    )
 
 
 def _issue(entry: etree._LogEntry, positions: SourcePositions) -> ValidationIssue:
@@ -245,7 +251,7 @@ def display_name(clark: str) -> str:
         return clark
     prefix = KNOWN_PREFIXES.get(match["ns"])
     if prefix is None:
-        return f"{match['local']} (Namensraum {match['ns']})"
+        return _("%(name)s (Namensraum %(namespace)s)", name=match["local"], namespace=match["ns"])
     return prefix + match["local"]
 
 
@@ -257,7 +263,7 @@ def translate(message: str) -> str:
     """German for one libxml2 schema validation message; a generic sentence if unknown."""
     subject = _SUBJECT.match(message.strip())
     if not subject:
-        return "Das Modell entspricht nicht dem BPMN-2.0-Schema."
+        return _("Das Modell entspricht nicht dem BPMN-2.0-Schema.")
     element = f"'{display_name(subject['element'])}'"
     attribute = subject["attribute"]
     rest = subject["rest"].strip()
@@ -265,132 +271,129 @@ def translate(message: str) -> str:
         match = pattern.match(rest)
         if match:
             return render(match, element, attribute)
-    where = f"Element {element}" + (f", Attribut '{attribute}'" if attribute else "")
-    return f"{where} entspricht nicht dem BPMN-2.0-Schema."
+    return _("%(where)s entspricht nicht dem BPMN-2.0-Schema.", where=_where(element, attribute))
 
 
 def _where(element: str, attribute: str | None) -> str:
-    return f"Element {element}, Attribut '{attribute}'" if attribute else f"Element {element}"
+    if attribute:
+        return _(
+            "Element %(element)s, Attribut '%(attribute)s'", element=element, attribute=attribute
+        )
+    return _("Element %(element)s", element=element)
 
 
 def _not_expected(match: re.Match[str], element: str, attribute: str | None) -> str:
     expected = match["expected"]
-    wanted = f" Erwartet: {_names(expected)}." if expected else ""
-    return f"Element {element} ist hier nicht erlaubt.{wanted}"
+    if expected:
+        return _(
+            "Element %(element)s ist hier nicht erlaubt. Erwartet: %(expected)s.",
+            element=element,
+            expected=_names(expected),
+        )
+    return _("Element %(element)s ist hier nicht erlaubt.", element=element)
 
 
 def _missing_child(match: re.Match[str], element: str, attribute: str | None) -> str:
-    return f"Im Element {element} fehlt ein Kindelement. Erwartet: {_names(match['expected'])}."
+    return _(
+        "Im Element %(element)s fehlt ein Kindelement. Erwartet: %(expected)s.",
+        element=element,
+        expected=_names(match["expected"]),
+    )
 
 
 def _invalid_value(match: re.Match[str], element: str, attribute: str | None) -> str:
     value, kind = match["value"], match["type"]
+    where = _where(element, attribute)
     if kind == "xs:ID" and NCNAME.match(value):
-        return f"Die ID '{value}' ist mehrfach vergeben ({_where(element, attribute)})."
+        return _("Die ID '%(value)s' ist mehrfach vergeben (%(where)s).", value=value, where=where)
     if kind == "xs:ID":
-        return (
-            f"{_where(element, attribute)}: '{value}' ist keine gültige ID. Eine ID beginnt mit "
-            "einem Buchstaben oder Unterstrich und enthält keine Leerzeichen."
+        return _(
+            "%(where)s: '%(value)s' ist keine gültige ID. Eine ID beginnt mit einem Buchstaben "
+            "oder Unterstrich und enthält keine Leerzeichen.",
+            where=where,
+            value=value,
         )
-    hint = TYPE_HINTS.get(kind, "")
-    return (
-        f"{_where(element, attribute)}: '{value}' ist kein gültiger Wert vom Typ "
-        f"'{display_name(kind)}'{hint}."
+    hint = TYPE_HINTS.get(kind)
+    if hint is None:
+        return _(
+            "%(where)s: '%(value)s' ist kein gültiger Wert vom Typ '%(type)s'.",
+            where=where,
+            value=value,
+            type=display_name(kind),
+        )
+    return _(
+        "%(where)s: '%(value)s' ist kein gültiger Wert vom Typ '%(type)s' (%(hint)s).",
+        where=where,
+        value=value,
+        type=display_name(kind),
+        hint=hint,
     )
 
 
 def _enumeration(match: re.Match[str], element: str, attribute: str | None) -> str:
     allowed = ", ".join(value.strip() for value in match["set"].split(","))
-    return (
-        f"{_where(element, attribute)}: '{match['value']}' ist nicht erlaubt. Erlaubt: {allowed}."
+    return _(
+        "%(where)s: '%(value)s' ist nicht erlaubt. Erlaubt: %(allowed)s.",
+        where=_where(element, attribute),
+        value=match["value"],
+        allowed=allowed,
     )
 
 
 def _unknown_type(match: re.Match[str], element: str, attribute: str | None) -> str:
-    kind = display_name(match["value"])
-    return f"Element {element}: Der Typ '{kind}' (xsi:type) ist im BPMN-2.0-Schema unbekannt."
+    return _(
+        "Element %(element)s: Der Typ '%(type)s' (xsi:type) ist im BPMN-2.0-Schema unbekannt.",
+        element=element,
+        type=display_name(match["value"]),
+    )
 
 
-def _fixed(text: str):
+def _fixed(template: str):
+    """A message without choices: ``template`` (lazy) with ``%(where)s``, ``%(element)s`` and the
+    pattern's named groups."""
+
     def render(match: re.Match[str], element: str, attribute: str | None) -> str:
-        return text.format(where=_where(element, attribute), element=element, **match.groupdict())
+        values = {"where": _where(element, attribute), "element": element, **match.groupdict()}
+        return str(template) % values
 
     return render
 
 
-_RULES = [
-    (
-        re.compile(
-            r"This element is not expected\.(?: Expected is (?:one of )?\( (?P<expected>.*) \)\.)?$",
-            re.S,
-        ),
-        _not_expected,
+# libxml2's message (after the subject) → its German rendering; the first pattern that matches wins.
+_RENDERERS = {
+    r"(?s)This element is not expected\.(?: Expected is (?:one of )?\( (?P<expected>.*) \)\.)?$": (
+        _not_expected
     ),
-    (
-        re.compile(
-            r"Missing child element\(s\)\. Expected is (?:one of )?\( (?P<expected>.*) \)\.$"
-        ),
-        _missing_child,
+    r"Missing child element\(s\)\. Expected is (?:one of )?\( (?P<expected>.*) \)\.$": _missing_child,
+    r"The attribute '(?P<name>[^']+)' is required but missing\.$": _fixed(
+        _l("Im Element %(element)s fehlt das Pflichtattribut '%(name)s'.")
     ),
-    (
-        re.compile(r"The attribute '(?P<name>[^']+)' is required but missing\.$"),
-        _fixed("Im Element {element} fehlt das Pflichtattribut '{name}'."),
+    r"The attribute '(?P<name>[^']+)' is not allowed\.$": _fixed(
+        _l("Das Attribut '%(name)s' ist im Element %(element)s nicht erlaubt.")
     ),
-    (
-        re.compile(r"The attribute '(?P<name>[^']+)' is not allowed\.$"),
-        _fixed("Das Attribut '{name}' ist im Element {element} nicht erlaubt."),
+    r"(?s)'(?P<value>.*)' is not a valid value of the (?:local )?(?:atomic|list|union) type "
+    r"'(?P<type>[^']*)'\.$": _invalid_value,
+    r"(?s)\[facet 'enumeration'\] The value '(?P<value>.*)' is not an element of the set "
+    r"\{(?P<set>.*)\}\.$": _enumeration,
+    r"(?s)\[facet '(?P<facet>\w+)'\] .*$": _fixed(
+        _l("%(where)s: Der Wert verletzt die Einschränkung '%(facet)s' des Schemas.")
     ),
-    (
-        re.compile(
-            r"'(?P<value>.*)' is not a valid value of the (?:local )?(?:atomic|list|union) type "
-            r"'(?P<type>[^']*)'\.$",
-            re.S,
-        ),
-        _invalid_value,
+    r"The QName value '(?P<value>[^']*)' has no corresponding namespace declaration in "
+    r"scope\.$": _fixed(_l("%(where)s: Das Präfix in '%(value)s' ist nicht deklariert.")),
+    r"The QName value '(?P<value>[^']*)' of the xsi:type attribute does not resolve to a "
+    r"type definition\.$": _unknown_type,
+    r"(?s)Character content (?:other than whitespace )?is not allowed.*$": _fixed(
+        _l("Element %(element)s darf keinen Text enthalten.")
     ),
-    (
-        re.compile(
-            r"\[facet 'enumeration'\] The value '(?P<value>.*)' is not an element of the set "
-            r"\{(?P<set>.*)\}\.$",
-            re.S,
-        ),
-        _enumeration,
+    r"(?s)Element content is not allowed.*$": _fixed(
+        _l("Element %(element)s darf keine Kindelemente enthalten.")
     ),
-    (
-        re.compile(r"\[facet '(?P<facet>\w+)'\] .*$", re.S),
-        _fixed("{where}: Der Wert verletzt die Einschränkung '{facet}' des Schemas."),
+    r"(?s)No matching global (?:element )?declaration available.*$": _fixed(
+        _l("Element %(element)s ist unbekannt: das BPMN-2.0-Schema kennt es nicht.")
     ),
-    (
-        re.compile(
-            r"The QName value '(?P<value>[^']*)' has no corresponding namespace declaration in scope\.$"
-        ),
-        _fixed("{where}: Das Präfix in '{value}' ist nicht deklariert."),
+    r"(?s)Duplicate key-sequence \[(?P<value>.*)\] in (?:unique|key) identity-constraint "
+    r"'(?P<name>[^']*)'\.$": _fixed(
+        _l("Element %(element)s: Der Schlüssel %(value)s ist mehrfach vergeben.")
     ),
-    (
-        re.compile(
-            r"The QName value '(?P<value>[^']*)' of the xsi:type attribute does not resolve to a "
-            r"type definition\.$"
-        ),
-        _unknown_type,
-    ),
-    (
-        re.compile(r"Character content (?:other than whitespace )?is not allowed.*$", re.S),
-        _fixed("Element {element} darf keinen Text enthalten."),
-    ),
-    (
-        re.compile(r"Element content is not allowed.*$", re.S),
-        _fixed("Element {element} darf keine Kindelemente enthalten."),
-    ),
-    (
-        re.compile(r"No matching global (?:element )?declaration available.*$", re.S),
-        _fixed("Element {element} ist unbekannt: das BPMN-2.0-Schema kennt es nicht."),
-    ),
-    (
-        re.compile(
-            r"Duplicate key-sequence \[(?P<value>.*)\] in (?:unique|key) identity-constraint "
-            r"'(?P<name>[^']*)'\.$",
-            re.S,
-        ),
-        _fixed("Element {element}: Der Schlüssel {value} ist mehrfach vergeben."),
-    ),
-]
+}
+_RULES = [(re.compile(pattern), render) for pattern, render in _RENDERERS.items()]

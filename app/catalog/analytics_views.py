@@ -17,17 +17,18 @@ from app.config import current_settings
 from app.csvexport import csv_response
 from app.db import request_session
 from app.errors import NotFound
+from app.i18n import _, _l
 from app.identity.services import get_authority
 
 bp = Blueprint("analytics", __name__)
 
 DIMENSION_LABELS = {
-    "documentation": "Dokumentation",
-    "it_support": "IT-Unterstützung",
-    "cross_unit": "Organisationsübergreifend",
-    "evaluation": "Evaluation",
+    "documentation": _l("Dokumentation"),
+    "it_support": _l("IT-Unterstützung"),
+    "cross_unit": _l("Organisationsübergreifend"),
+    "evaluation": _l("Evaluation"),
 }
-POTENTIAL_LABELS = {"low": "gering", "medium": "mittel", "high": "hoch"}
+POTENTIAL_LABELS = {"low": _l("gering"), "medium": _l("mittel"), "high": _l("hoch")}
 PAGE_PRIORITIES = 20
 
 
@@ -105,7 +106,7 @@ def _download(
 ):
     build = tables.get(table)
     if build is None:
-        raise NotFound("Diese Tabelle gibt es nicht.")
+        raise NotFound(_("Diese Tabelle gibt es nicht."))
     header, rows = build()
     return csv_response(filename, header, rows)
 
@@ -113,20 +114,27 @@ def _download(
 # --- CSV tables ---------------------------------------------------------------------------------
 
 
-def _potential(process: analytics.ProcessFigures) -> str:
+def _texts(labels: dict[str, Any]) -> dict[str, str]:
+    """``labels`` in the reader's language, taken now: CSV rows are made while the response is
+    sent, after the request (and its language) is gone."""
+    return {key: str(label) for key, label in labels.items()}
+
+
+def _potential(process: analytics.ProcessFigures, labels: dict[str, str]) -> str:
     potential = process.digitisation_potential
-    return POTENTIAL_LABELS[potential.value] if potential else ""
+    return labels[potential.value] if potential else ""
 
 
 def _staff_csv(staff: analytics.StaffTable) -> tuple[Sequence[str], Iterable[Sequence[Any]]]:
     header = (
-        "Prozess",
-        "Fälle pro Jahr",
-        "Minuten je Fall",
-        "Stunden pro Jahr",
-        f"VZÄ (bei {staff.annual_working_hours} Std./Jahr)",
-        "Digitalisierungspotenzial",
+        _("Prozess"),
+        _("Fälle pro Jahr"),
+        _("Minuten je Fall"),
+        _("Stunden pro Jahr"),
+        _("VZÄ (bei %(hours)s Std./Jahr)", hours=staff.annual_working_hours),
+        _("Digitalisierungspotenzial"),
     )
+    potentials = _texts(POTENTIAL_LABELS)
     rows: list[Sequence[Any]] = [
         (
             row.process.title,
@@ -134,12 +142,18 @@ def _staff_csv(staff: analytics.StaffTable) -> tuple[Sequence[str], Iterable[Seq
             row.process.minutes_per_case,
             round(row.hours_per_year, 2),
             round(row.fte, 4),
-            _potential(row.process),
+            _potential(row.process, potentials),
         )
         for row in staff.rows
     ]
     rows.append(
-        ("Summe", staff.total_cases, None, round(staff.total_hours, 2), round(staff.total_fte, 4))
+        (
+            _("Summe"),
+            staff.total_cases,
+            None,
+            round(staff.total_hours, 2),
+            round(staff.total_fte, 4),
+        )
     )
     return header, rows
 
@@ -148,20 +162,21 @@ def _priority_csv(
     priorities: list[analytics.PriorityRow],
 ) -> tuple[Sequence[str], Iterable[Sequence[Any]]]:
     header = (
-        "Rang",
-        "Prozess",
-        "Behörde",
-        "Digitalisierungspotenzial",
-        "Gewicht",
-        "Stunden pro Jahr",
-        "Punktzahl",
+        _("Rang"),
+        _("Prozess"),
+        _("Behörde"),
+        _("Digitalisierungspotenzial"),
+        _("Gewicht"),
+        _("Stunden pro Jahr"),
+        _("Punktzahl"),
     )
+    potentials = _texts(POTENTIAL_LABELS)
     rows = (
         (
             row.rank,
             row.process.title,
             row.process.authority_name,
-            _potential(row.process),
+            _potential(row.process, potentials),
             row.weight,
             round(row.hours_per_year, 2),
             round(row.score, 2),
@@ -175,16 +190,14 @@ def _maturity_csv(
     levels: list[analytics.DimensionMaturity],
 ) -> tuple[Sequence[str], Iterable[Sequence[Any]]]:
     header = (
-        "Dimension",
-        "Stufe",
-        "Bewertete Prozesse",
-        "Stufe 0",
-        "Stufe 1",
-        "Stufe 2",
-        "Stufe 3",
+        _("Dimension"),
+        _("Stufe"),
+        _("Bewertete Prozesse"),
+        *(_("Stufe %(stage)s", stage=stage) for stage in range(4)),
     )
+    dimensions = _texts(DIMENSION_LABELS)
     rows = (
-        (DIMENSION_LABELS[level.dimension], level.stage, level.assessed, *level.counts)
+        (dimensions[level.dimension], level.stage, level.assessed, *level.counts)
         for level in levels
     )
     return header, rows
@@ -195,12 +208,12 @@ def _authorities_csv(
 ) -> tuple[Sequence[str], Iterable[Sequence[Any]]]:
     hours = register.annual_working_hours
     header = (
-        "Behörde",
-        "Registereinträge",
-        "mit Fallzahlen",
-        "Fälle pro Jahr",
-        "Stunden pro Jahr",
-        f"VZÄ (bei {hours} Std./Jahr)",
+        _("Behörde"),
+        _("Registereinträge"),
+        _("mit Fallzahlen"),
+        _("Fälle pro Jahr"),
+        _("Stunden pro Jahr"),
+        _("VZÄ (bei %(hours)s Std./Jahr)", hours=hours),
     )
     rows: list[Sequence[Any]] = [
         (s.name, s.processes, s.with_figures, s.cases, round(s.hours, 2), round(s.fte(hours), 4))
@@ -209,7 +222,7 @@ def _authorities_csv(
     with_figures = sum(s.with_figures for s in register.authorities)
     cases = sum(s.cases for s in register.authorities)
     total = (round(register.total_hours, 2), round(register.total_fte, 4))
-    rows.append(("Summe", register.processes, with_figures, cases, *total))
+    rows.append((_("Summe"), register.processes, with_figures, cases, *total))
     return header, rows
 
 

@@ -31,6 +31,7 @@ from app.catalog.register_import import (
 )
 from app.db import Database, utcnow
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.i18n import _
 from app.identity.models import Authority
 from app.library.services import read_blob, store_blob
 from app.text import folded_words
@@ -199,16 +200,16 @@ def _report(table: RegisterTable) -> dict[str, object]:
 def get_job(session: Session, actor: Actor, job_id: uuid.UUID) -> ImportJob:
     job = session.get(ImportJob, job_id)
     if job is None or not is_member(actor, job.authority_id):
-        raise NotFound("Diesen Import gibt es nicht.")
+        raise NotFound(_("Diesen Import gibt es nicht."))
     return job
 
 
 def start_job(session: Session, actor: Actor, job: ImportJob) -> None:
     require(actor, Permission.PROCESS_CREATE, job)
     if job.status is not ImportStatus.CHECKED:
-        raise Conflict("Dieser Import läuft bereits oder ist abgeschlossen.")
+        raise Conflict(_("Dieser Import läuft bereits oder ist abgeschlossen."))
     if job.valid_rows == 0:
-        raise Conflict("Die Datei enthält keine gültige Zeile.")
+        raise Conflict(_("Die Datei enthält keine gültige Zeile."))
     job.status = ImportStatus.PENDING
 
 

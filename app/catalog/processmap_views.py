@@ -15,6 +15,7 @@ from app.config import current_settings
 from app.csvexport import csv_response
 from app.db import request_session
 from app.errors import DomainError, NotFound
+from app.i18n import _, _l
 from app.identity.auth import current_actor
 from app.identity.models import Authority
 from app.identity.services import get_authority
@@ -22,10 +23,10 @@ from app.identity.services import get_authority
 bp = Blueprint("processmap", __name__)
 
 STATUS_LABELS = {
-    processmap.PUBLISHED: "veröffentlicht",
-    processmap.MODELLED: "Modell vorhanden",
-    processmap.WITHOUT: "ohne Modell",
-    processmap.FORK: "Fork",
+    processmap.PUBLISHED: _l("veröffentlicht"),
+    processmap.MODELLED: _l("Modell vorhanden"),
+    processmap.WITHOUT: _l("ohne Modell"),
+    processmap.FORK: _l("Fork"),
 }
 CSV_HEADER = (
     "Themenfeld",
@@ -70,7 +71,7 @@ def _scope(authority: Authority | None) -> MapScope:
     status = request.args.get("status") or None
     if status is not None and status not in processmap.FILTERS:
         raise DomainError(
-            "Unbekannter Status: erlaubt sind veroeffentlicht, modell, ohne und fork."
+            _("Unbekannter Status: erlaubt sind veroeffentlicht, modell, ohne und fork.")
         )
     themenfeld = (request.args.get("themenfeld") or "").strip()[:200] or None
     return MapScope(
@@ -83,7 +84,7 @@ def _render(authority: Authority | None):
     scope = _scope(authority)
     result = processmap.process_map(session, actor, scope)
     if scope.themenfeld is not None and scope.themenfeld not in result.all_themenfelder:
-        raise NotFound("Dieses Themenfeld gibt es auf der Prozesslandkarte nicht.")
+        raise NotFound(_("Dieses Themenfeld gibt es auf der Prozesslandkarte nicht."))
     endpoint, args = _endpoint(authority)
     return render_template(
         "prozesslandkarte.html",
@@ -127,7 +128,7 @@ def _csv_rows(rows: Iterable[Sequence[Any]], base: str) -> Iterator[Sequence[Any
             title,
             authority,
             "Musterprozess" if kind == "catalogue" else "Registereintrag",
-            STATUS_LABELS[status],
+            str(STATUS_LABELS[status]),
             bool(fork),
             bool(mirror),
             ozg,

@@ -10,6 +10,7 @@ from app.api.schemas import AuthorityRefSchema, PageQuerySchema, Text, page_sche
 from app.catalog.listing import SORTS
 from app.catalog.models import DigitisationPotential, ProcessKind
 from app.fim.leika import is_leika_key
+from app.i18n import _
 
 STAGE = validate.Range(min=0, max=3)
 SHORT = validate.Length(min=1, max=300)
@@ -86,9 +87,11 @@ class SteckbriefSchema(Schema):
     def _validate_leika_keys(self, keys: list[str], **_kwargs: Any) -> None:
         invalid = [key for key in keys if not is_leika_key(key)]
         if invalid:
-            raise ValidationError(f"Kein LeiKa-Schlüssel (14 Ziffern): {', '.join(invalid)}")
+            raise ValidationError(
+                _("Kein LeiKa-Schlüssel (14 Ziffern): %(keys)s", keys=", ".join(invalid))
+            )
         if len(set(keys)) != len(keys):
-            raise ValidationError("Ein LeiKa-Schlüssel steht doppelt in der Liste.")
+            raise ValidationError(_("Ein LeiKa-Schlüssel steht doppelt in der Liste."))
 
 
 class ProcessIn(SteckbriefSchema):

@@ -23,6 +23,7 @@ from app.catalog.models import (
 )
 from app.db import utcnow
 from app.errors import NotFound, PreconditionFailed, ValidationFailed
+from app.i18n import _
 from app.identity.models import Authority
 from app.peering import outbox
 from app.text import fold, folded_words
@@ -41,7 +42,7 @@ def get_process(session: Session, process_id: uuid.UUID) -> Process:
         ],
     )
     if process is None:
-        raise NotFound("Diesen Registereintrag gibt es nicht.")
+        raise NotFound(_("Diesen Registereintrag gibt es nicht."))
     return process
 
 
@@ -62,7 +63,9 @@ def get_version(session: Session, process: Process, number: int) -> ProcessVersi
         )
     )
     if version is None:
-        raise NotFound(f"Fassung {number} dieses Registereintrags gibt es nicht.")
+        raise NotFound(
+            _("Fassung %(number)s dieses Registereintrags gibt es nicht.", number=number)
+        )
     return version
 
 
@@ -158,9 +161,18 @@ def update_process(
 
 
 def _stale(current: int | None) -> PreconditionFailed:
-    suffix = f" (aktuell ist Fassung {current})" if current is not None else ""
+    if current is None:
+        return PreconditionFailed(
+            _(
+                "Der Registereintrag wurde inzwischen geändert. Bitte neu laden und erneut speichern."
+            )
+        )
     return PreconditionFailed(
-        f"Der Registereintrag wurde inzwischen geändert{suffix}. Bitte neu laden und erneut speichern."
+        _(
+            "Der Registereintrag wurde inzwischen geändert (aktuell ist Fassung %(version)s). "
+            "Bitte neu laden und erneut speichern.",
+            version=current,
+        )
     )
 
 
@@ -200,8 +212,8 @@ def _ozg_service(session: Session, ozg_id: str) -> OzgService:
     service = session.get(OzgService, ozg_id)
     if service is None:
         raise ValidationFailed(
-            "Unbekannte OZG-Leistung.",
-            errors={"ozg_id": [f"Die OZG-Leistung {ozg_id} gibt es nicht."]},
+            _("Unbekannte OZG-Leistung."),
+            errors={"ozg_id": [_("Die OZG-Leistung %(id)s gibt es nicht.", id=ozg_id)]},
         )
     return service
 

@@ -8,14 +8,28 @@ from app.authz import public
 from app.catalog import statistics
 from app.csvexport import csv_response
 from app.db import request_session, utcnow
+from app.i18n import _, _l
 
 bp = Blueprint("statistics", __name__)
 
 SERIES_LABELS = {
-    "authorities": "Behörden",
-    "processes": "Prozesse",
-    "models": "Modelle",
-    "publications": "Veröffentlichungen",
+    "authorities": _l("Behörden"),
+    "processes": _l("Prozesse"),
+    "models": _l("Modelle"),
+    "publications": _l("Veröffentlichungen"),
+}
+# CSV columns, whole phrases: a language may put "new" and "total" elsewhere than German does
+NEW_LABELS = {
+    "authorities": _l("neue Behörden"),
+    "processes": _l("neue Prozesse"),
+    "models": _l("neue Modelle"),
+    "publications": _l("neue Veröffentlichungen"),
+}
+TOTAL_LABELS = {
+    "authorities": _l("Behörden insgesamt"),
+    "processes": _l("Prozesse insgesamt"),
+    "models": _l("Modelle insgesamt"),
+    "publications": _l("Veröffentlichungen insgesamt"),
 }
 
 
@@ -33,9 +47,9 @@ def statistics_page():
 def months_csv():
     figures = statistics.register_statistics(request_session(), utcnow().date())
     header = (
-        "Monat",
-        *(f"neue {SERIES_LABELS[s]}" for s in statistics.SERIES),
-        *(f"{SERIES_LABELS[s]} insgesamt" for s in statistics.SERIES),
+        _("Monat"),
+        *(str(NEW_LABELS[s]) for s in statistics.SERIES),
+        *(str(TOTAL_LABELS[s]) for s in statistics.SERIES),
     )
     rows = (
         (

@@ -14,6 +14,7 @@ from app.catalog import imports
 from app.catalog.models import ImportStatus
 from app.config import current_settings
 from app.db import get_database, request_session
+from app.i18n import _l
 from app.identity.auth import current_actor
 from app.identity.services import get_authority
 
@@ -22,7 +23,8 @@ bp = Blueprint("imports", __name__, url_prefix="/import")
 
 class RegisterFileForm(FlaskForm):
     file = FileField(
-        "Datei (CSV oder Excel .xlsx)", validators=[FileRequired("Bitte eine Datei wählen.")]
+        _l("Datei (CSV oder Excel .xlsx)"),
+        validators=[FileRequired(_l("Bitte eine Datei wählen."))],
     )
 
 

@@ -15,6 +15,7 @@ from app.config import current_settings
 from app.db import request_session, utcnow
 from app.errors import PayloadTooLarge, UnsupportedMediaType
 from app.fim import services
+from app.i18n import _
 from app.identity.auth import current_actor
 from app.identity.services import get_authority
 
@@ -49,12 +50,15 @@ class ImportResultOut(Schema):
 def import_xprozess():
     """XProzess-Nachricht in die eigene Behörde übernehmen (Steckbriefe, Modelle als Entwürfe)"""
     if request.mimetype not in XML_TYPES:
-        raise UnsupportedMediaType("Erwartet wird eine XProzess-Nachricht als application/xml.")
+        raise UnsupportedMediaType(_("Erwartet wird eine XProzess-Nachricht als application/xml."))
     settings, session, actor = current_settings(), request_session(), current_actor()
     data = request.get_data(cache=False)
     if len(data) > settings.max_upload_bytes:
         raise PayloadTooLarge(
-            f"Die Nachricht ist größer als die erlaubten {settings.max_upload_bytes // 1024} KiB."
+            _(
+                "Die Nachricht ist größer als die erlaubten %(limit)s KiB.",
+                limit=settings.max_upload_bytes // 1024,
+            )
         )
     authority = get_authority(session, actor.authority_id)  # type: ignore[arg-type]
     result = services.import_message(

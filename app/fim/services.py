@@ -16,6 +16,7 @@ from app.errors import NotFound, ValidationFailed
 from app.fim.leika import is_leika_key
 from app.fim.xprozess import ModelFile, XProzessError, XProzessProcess, build_message, parse_message
 from app.fim.xprozess_mapping import from_steckbrief, to_steckbrief
+from app.i18n import _
 from app.identity.models import Authority
 from app.library import services as library
 from app.library.models import ProcessModel, Revision, RevisionStatus
@@ -156,5 +157,8 @@ def export_process(
         )
     except XProzessError as error:
         raise NotFound(
-            f"Dieser Registereintrag lässt sich nicht als XProzess ausgeben: {error.message}"
+            _(
+                "Dieser Registereintrag lässt sich nicht als XProzess ausgeben: %(message)s",
+                message=error.message,
+            )
         ) from None

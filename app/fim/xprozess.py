@@ -47,6 +47,7 @@ from typing import NoReturn
 
 from lxml import etree
 
+from app.i18n import _
 from app.safexml import UntrustedXml, parse_untrusted
 
 XPROZESS_NS = "http://www.regierung-mv.de/xprozess/2"
@@ -129,24 +130,47 @@ def _parse_xml(data: bytes, *, max_bytes: int) -> etree._Element:
 def _xprozess_error(refused: UntrustedXml) -> XProzessError:
     if refused.code == "text-too-large":
         return XProzessError(
-            "model-too-large",
-            "Ein Inhalt der Nachricht ist größer als 10 MB; so große Prozessmodelldateien werden nicht angenommen.",
+            code="model-too-large",
+            message=_(
+                "Ein Inhalt der Nachricht ist größer als 10 MB; so große Prozessmodelldateien "
+                "werden nicht angenommen."
+            ),
         )
-    where = f" (Zeile {refused.line}, Spalte {refused.column})" if refused.line is not None else ""
-    return XProzessError(refused.code, refused.message + where)
+    if refused.line is None:
+        return XProzessError(refused.code, refused.message)
+    message = _(
+        "%(message)s (Zeile %(line)s, Spalte %(column)s)",
+        message=refused.message,
+        line=refused.line,
+        column=refused.column,
+    )
+    return XProzessError(refused.code, message)
 
 
 def _require_message(root: etree._Element) -> None:
     if root.tag == MESSAGE_TAG:
         return
     qname = etree.QName(root)
-    where = f"im Namensraum {qname.namespace}" if qname.namespace else "ohne Namensraum"
-    raise XProzessError(
-        "not-xprozess",
-        f"Die Datei ist keine XProzess-2-Nachricht alleInhalte.export.0303: erwartet wird das "
-        f"Wurzelelement '{MESSAGE_NAME}' im Namensraum {XPROZESS_NS}, gefunden wurde "
-        f"'{qname.localname}' {where}.",
-    )
+    if qname.namespace:
+        message = _(
+            "Die Datei ist keine XProzess-2-Nachricht alleInhalte.export.0303: erwartet wird das "
+            "Wurzelelement '%(expected)s' im Namensraum %(expected_namespace)s, gefunden wurde "
+            "'%(found)s' im Namensraum %(namespace)s.",
+            expected=MESSAGE_NAME,
+            expected_namespace=XPROZESS_NS,
+            found=qname.localname,
+            namespace=qname.namespace,
+        )
+    else:
+        message = _(
+            "Die Datei ist keine XProzess-2-Nachricht alleInhalte.export.0303: erwartet wird das "
+            "Wurzelelement '%(expected)s' im Namensraum %(expected_namespace)s, gefunden wurde "
+            "'%(found)s' ohne Namensraum.",
+            expected=MESSAGE_NAME,
+            expected_namespace=XPROZESS_NS,
+            found=qname.localname,
+        )
+    raise XProzessError(code="not-xprozess", message=message)
 
 
 # --- reading: elements -------------------------------------------------------------------------
@@ -196,13 +220,18 @@ def _read_process(element: etree._Element, position: int, model_limit: int) -> X
     process_id = _identifier(element, "id")
     if process_id is None:
         raise XProzessError(
-            "missing-id", f"Prozess {position}: Die Kennung (Element 'id') fehlt oder ist leer."
+            code="missing-id",
+            message=_(
+                "Prozess %(position)s: Die Kennung (Element 'id') fehlt oder ist leer.",
+                position=position,
+            ),
         )
-    label = f"Prozess {position} ({process_id})"
+    label = _("Prozess %(position)s (%(id)s)", position=position, id=process_id)
     name = _child_text(element, "name")
     if name is None or not name.strip():
         raise XProzessError(
-            "missing-name", f"{label}: Der Name (Element 'name') fehlt oder ist leer."
+            code="missing-name",
+            message=_("%(process)s: Der Name (Element 'name') fehlt oder ist leer.", process=label),
         )
     return XProzessProcess(
         process_id=process_id,
@@ -255,20 +284,31 @@ def _model_file(element: etree._Element, label: str, limit: int) -> ModelFile:
     filename = _child_text(element, "dateiname")
     if filename is None or not filename.strip():
         raise XProzessError(
-            "incomplete-model",
-            f"{label}: Der Prozessmodelldatei fehlt der Dateiname (Element 'dateiname').",
+            code="incomplete-model",
+            message=_(
+                "%(process)s: Der Prozessmodelldatei fehlt der Dateiname (Element 'dateiname').",
+                process=label,
+            ),
         )
     encoded = _child_text(element, "inhalt")
     if encoded is None:
         raise XProzessError(
-            "incomplete-model",
-            f"{label}: Der Prozessmodelldatei fehlt der Inhalt (Element 'inhalt').",
+            code="incomplete-model",
+            message=_(
+                "%(process)s: Der Prozessmodelldatei fehlt der Inhalt (Element 'inhalt').",
+                process=label,
+            ),
         )
     data = _decode(encoded, label)
     if len(data) > limit:
         raise XProzessError(
-            "model-too-large",
-            f"{label}: Die Prozessmodelldatei '{filename}' ist größer als {limit // 1024} KiB.",
+            code="model-too-large",
+            message=_(
+                "%(process)s: Die Prozessmodelldatei '%(filename)s' ist größer als %(limit)s KiB.",
+                process=label,
+                filename=filename,
+                limit=limit // 1024,
+            ),
         )
     media_type = _child_text(element, "mimeType") or _guess_media_type(filename)
     return ModelFile(filename=filename, media_type=media_type, data=data)
@@ -279,8 +319,11 @@ def _decode(encoded: str, label: str) -> bytes:
         return base64.b64decode("".join(encoded.split()), validate=True)
     except (binascii.Error, ValueError):
         raise XProzessError(
-            "bad-base64",
-            f"{label}: Der Inhalt der Prozessmodelldatei ist nicht gültig Base64-kodiert.",
+            code="bad-base64",
+            message=_(
+                "%(process)s: Der Inhalt der Prozessmodelldatei ist nicht gültig Base64-kodiert.",
+                process=label,
+            ),
         ) from None
 
 
@@ -298,7 +341,8 @@ def build_message(
     """An ``alleInhalte.export.0303`` message (UTF-8); equal input gives equal bytes."""
     if created_at.tzinfo is None or created_at.utcoffset() is None:
         raise XProzessError(
-            "invalid-process", "Der Erstellungszeitpunkt der Nachricht braucht eine Zeitzone."
+            code="invalid-process",
+            message=_("Der Erstellungszeitpunkt der Nachricht braucht eine Zeitzone."),
         )
     root = etree.Element(MESSAGE_TAG, nsmap={PREFIX: XPROZESS_NS})
     header = _sub(root, "nachrichtenkopf")
@@ -317,34 +361,50 @@ def _sub(parent: etree._Element, local: str, text: str | None = None) -> etree._
     if text is not None:
         if _NOT_XML_CHAR.search(text):
             raise XProzessError(
-                "invalid-characters",
-                f"Der Text für '{local}' enthält Zeichen, die in XML nicht erlaubt sind.",
+                code="invalid-characters",
+                message=_(
+                    "Der Text für '%(element)s' enthält Zeichen, die in XML nicht erlaubt sind.",
+                    element=local,
+                ),
             )
         element.text = text
     return element
 
 
 def _check_process(process: XProzessProcess, position: int) -> None:
-    label = f"Prozess {position}"
     if not process.process_id.strip() or process.process_id != process.process_id.strip():
         _invalid(
-            f"{label}: Die Kennung darf nicht leer sein und nicht mit Leerraum beginnen oder enden."
+            _(
+                "Prozess %(position)s: Die Kennung darf nicht leer sein und nicht mit Leerraum "
+                "beginnen oder enden.",
+                position=position,
+            )
         )
     if process.version is not None and (
         not process.version.strip() or process.version != process.version.strip()
     ):
         _invalid(
-            f"{label}: Die Version darf nicht leer sein und nicht mit Leerraum beginnen oder enden."
+            _(
+                "Prozess %(position)s: Die Version darf nicht leer sein und nicht mit Leerraum "
+                "beginnen oder enden.",
+                position=position,
+            )
         )
     if not process.name.strip():
-        _invalid(f"{label}: Der Name darf nicht leer sein.")
+        _invalid(_("Prozess %(position)s: Der Name darf nicht leer sein.", position=position))
     model = process.model
     if model is not None and (not model.filename.strip() or not model.media_type):
-        _invalid(f"{label}: Die Prozessmodelldatei braucht einen Dateinamen und einen MIME-Typ.")
+        _invalid(
+            _(
+                "Prozess %(position)s: Die Prozessmodelldatei braucht einen Dateinamen und einen "
+                "MIME-Typ.",
+                position=position,
+            )
+        )
 
 
 def _invalid(message: str) -> NoReturn:
-    raise XProzessError("invalid-process", message)
+    raise XProzessError(code="invalid-process", message=message)
 
 
 def _build_process(library: etree._Element, process: XProzessProcess) -> None:

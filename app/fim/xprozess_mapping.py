@@ -20,6 +20,7 @@ from typing import Any
 
 from app.fim.leika import is_leika_key
 from app.fim.xprozess import LegalBasis, ModelFile, XProzessError, XProzessProcess
+from app.i18n import _
 
 DEFINITION_LABEL = "Definition"
 PARTICIPANTS_LABEL = "Prozessteilnehmer"
@@ -55,7 +56,8 @@ def from_steckbrief(
     title = _present(steckbrief.get("title"))
     if title is None:
         raise XProzessError(
-            "missing-name", "Der Steckbrief hat keinen Titel; XProzess verlangt einen Prozessnamen."
+            code="missing-name",
+            message=_("Der Steckbrief hat keinen Titel; XProzess verlangt einen Prozessnamen."),
         )
     beschreibung, definition, participants = _split_description(steckbrief.get("description"))
     return XProzessProcess(

@@ -6,6 +6,7 @@ from flask import Blueprint, Flask, flash, redirect, render_template, request, u
 
 from app.authz import Permission, requires
 from app.db import request_session
+from app.i18n import _
 from app.identity import login as logins
 from app.identity import services
 from app.identity.auth import current_actor
@@ -40,7 +41,7 @@ def new_authority():
         database = request_session()
         authority = services.create_authority(database, current_actor(), _authority_data(form))
         database.commit()
-        flash(f"Die Behörde „{authority.name}“ ist angelegt.")
+        flash(_("Die Behörde „%(name)s“ ist angelegt.", name=authority.name))
         return redirect(url_for("admin.edit_authority", slug=authority.slug))
     return render_template("admin_authority_new.html", form=form), 422 if form.errors else 200
 
@@ -61,7 +62,7 @@ def edit_authority(slug: str):
             database, current_actor(), authority, _authority_data(form, authority.is_register)
         )
         database.commit()
-        flash("Die Angaben zur Behörde sind gespeichert.")
+        flash(_("Die Angaben zur Behörde sind gespeichert."))
         return redirect(url_for("admin.edit_authority", slug=slug))
     login_form = _login_form(database.get(AuthorityLogin, authority.id))
     status = 422 if form.errors else 200
@@ -82,7 +83,7 @@ def edit_login(slug: str):
             database, current_actor(), authority, _login_settings(login_form)
         )
         database.commit()
-        flash("Die Anmeldeeinstellungen sind gespeichert.")
+        flash(_("Die Anmeldeeinstellungen sind gespeichert."))
         return redirect(url_for("admin.edit_authority", slug=slug))
     form = AuthorityForm(obj=authority, prefix="behoerde", formdata=None)
     return render_template(

@@ -14,6 +14,7 @@ from flask import Flask, g, request, session
 from app.authz import ANONYMOUS, Actor
 from app.db import SAFE_METHODS, get_database
 from app.errors import MACHINE_PATH_PREFIXES, Unauthorized
+from app.i18n import _
 from app.identity import services
 from app.identity.models import Account
 
@@ -30,9 +31,9 @@ def _actor_from_request() -> Actor:
         if request.path.startswith(MACHINE_PATH_PREFIXES) and request.method not in SAFE_METHODS:
             return ANONYMOUS
         return _actor_from_session()
-    scheme, _, credentials = header.partition(" ")
+    scheme, _separator, credentials = header.partition(" ")
     if scheme.lower() != "bearer" or not credentials.strip():
-        raise Unauthorized("Erwartet wird der Header 'Authorization: Bearer <API-Token>'.")
+        raise Unauthorized(_("Erwartet wird der Header 'Authorization: Bearer <API-Token>'."))
     return _authenticate(credentials.strip())
 
 

@@ -16,20 +16,25 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.authz import TokenScope
+from app.i18n import _l
 from app.identity.models import GERMAN_STATES, AuthorityKind
 from app.identity.services import MAX_TOKEN_DAYS
 
 SCOPE_LABELS = {
-    TokenScope.CATALOG_WRITE: "Steckbriefe anlegen und ändern (catalog:write)",
-    TokenScope.LIBRARY_WRITE: "Prozessmodelle und Revisionen hochladen und einreichen (library:write)",
-    TokenScope.REVIEW_WRITE: "Einreichungen anderer Behörden prüfen und entscheiden, kommentieren (review:write)",
+    TokenScope.CATALOG_WRITE: _l("Steckbriefe anlegen und ändern (catalog:write)"),
+    TokenScope.LIBRARY_WRITE: _l(
+        "Prozessmodelle und Revisionen hochladen und einreichen (library:write)"
+    ),
+    TokenScope.REVIEW_WRITE: _l(
+        "Einreichungen anderer Behörden prüfen und entscheiden, kommentieren (review:write)"
+    ),
 }
 KIND_LABELS = {
-    AuthorityKind.GEMEINDE: "Gemeinde / Stadt",
-    AuthorityKind.KREIS: "Kreis",
-    AuthorityKind.LAND: "Land",
-    AuthorityKind.BUND: "Bund",
-    AuthorityKind.SONSTIGE: "Sonstige",
+    AuthorityKind.GEMEINDE: _l("Gemeinde / Stadt"),
+    AuthorityKind.KREIS: _l("Kreis"),
+    AuthorityKind.LAND: _l("Land"),
+    AuthorityKind.BUND: _l("Bund"),
+    AuthorityKind.SONSTIGE: _l("Sonstige"),
 }
 
 
@@ -40,20 +45,20 @@ class CheckboxesField(SelectMultipleField):
 
 class TokenForm(FlaskForm):
     name = StringField(
-        "Wofür ist das Token?",
-        validators=[DataRequired("Bitte einen Namen angeben."), Length(max=100)],
+        _l("Wofür ist das Token?"),
+        validators=[DataRequired(_l("Bitte einen Namen angeben.")), Length(max=100)],
     )
     scopes = CheckboxesField(
-        "Geltungsbereiche",
+        _l("Geltungsbereiche"),
         choices=[SelectChoice(scope.value, label) for scope, label in SCOPE_LABELS.items()],
-        validators=[DataRequired("Mindestens einen Geltungsbereich wählen.")],
+        validators=[DataRequired(_l("Mindestens einen Geltungsbereich wählen."))],
     )
     days = IntegerField(
-        "Gültig für (Tage)",
+        _l("Gültig für (Tage)"),
         default=90,
         validators=[
-            DataRequired("Bitte eine Laufzeit angeben."),
-            NumberRange(1, MAX_TOKEN_DAYS, f"1 bis {MAX_TOKEN_DAYS} Tage."),
+            DataRequired(_l("Bitte eine Laufzeit angeben.")),
+            NumberRange(1, MAX_TOKEN_DAYS, _l("1 bis %(max)s Tage.")),
         ],
     )
 
@@ -64,24 +69,25 @@ class ConfirmForm(FlaskForm):
 
 class AuthorityForm(FlaskForm):
     slug = StringField(
-        "Kürzel (in Adressen)",
+        _l("Kürzel (in Adressen)"),
         validators=[
-            DataRequired("Bitte ein Kürzel angeben."),
+            DataRequired(_l("Bitte ein Kürzel angeben.")),
             Regexp(
-                r"^[a-z0-9][a-z0-9-]{1,79}$", message="Kleinbuchstaben, Ziffern und Bindestriche."
+                r"^[a-z0-9][a-z0-9-]{1,79}$",
+                message=_l("Kleinbuchstaben, Ziffern und Bindestriche."),
             ),
         ],
     )
     name = StringField(
-        "Name", validators=[DataRequired("Bitte einen Namen angeben."), Length(max=200)]
+        _l("Name"), validators=[DataRequired(_l("Bitte einen Namen angeben.")), Length(max=200)]
     )
     kind = SelectField(
-        "Art", choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()]
+        _l("Art"), choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()]
     )
     state = SelectField(
-        "Land",
+        _l("Land"),
         choices=[
-            SelectChoice("", "– keines –"),
+            SelectChoice("", _l("– keines –")),
             *(
                 SelectChoice(code, name)
                 for code, name in sorted(GERMAN_STATES.items(), key=lambda item: item[1])
@@ -89,53 +95,60 @@ class AuthorityForm(FlaskForm):
         ],
     )
     ars = StringField(
-        "Amtlicher Regionalschlüssel (12 Ziffern)",
-        validators=[Optional(), Regexp(r"^\d{12}$", message="Genau 12 Ziffern.")],
+        _l("Amtlicher Regionalschlüssel (12 Ziffern)"),
+        validators=[Optional(), Regexp(r"^\d{12}$", message=_l("Genau 12 Ziffern."))],
     )
     website = StringField(
-        "Website", validators=[Optional(), URL(message="Keine gültige Adresse."), Length(max=300)]
+        _l("Website"),
+        validators=[Optional(), URL(message=_l("Keine gültige Adresse.")), Length(max=300)],
     )
 
 
 class LoginSettingsForm(FlaskForm):
     issuer = StringField(
-        "Aussteller (Issuer-URL)",
+        _l("Aussteller (Issuer-URL)"),
         validators=[
-            DataRequired("Bitte die Adresse des Anmeldedienstes angeben."),
-            URL(require_tld=False, message="Keine gültige Adresse."),
+            DataRequired(_l("Bitte die Adresse des Anmeldedienstes angeben.")),
+            URL(require_tld=False, message=_l("Keine gültige Adresse.")),
         ],
     )
     client_id = StringField(
-        "Client-ID", validators=[DataRequired("Bitte die Client-ID angeben."), Length(max=200)]
+        _l("Client-ID"),
+        validators=[DataRequired(_l("Bitte die Client-ID angeben.")), Length(max=200)],
     )
     client_secret_ref = StringField(
-        "Client-Geheimnis: Fundort (env:VARIABLE oder file:/pfad; leer für öffentliche Clients)",
+        _l(
+            "Client-Geheimnis: Fundort (env:VARIABLE oder file:/pfad; leer für öffentliche Clients)"
+        ),
         validators=[
             Optional(),
             Regexp(
-                r"^(env:[A-Za-z_][A-Za-z0-9_]*|file:/.+)$", message="env:VARIABLE oder file:/pfad."
+                r"^(env:[A-Za-z_][A-Za-z0-9_]*|file:/.+)$",
+                message=_l("env:VARIABLE oder file:/pfad."),
             ),
         ],
     )
     scopes = StringField(
-        "Scopes", default="openid profile email", validators=[DataRequired(), Length(max=300)]
+        _l("Scopes"), default="openid profile email", validators=[DataRequired(), Length(max=300)]
     )
     roles_claim = StringField(
-        "Claim mit den Rollen (z. B. roles oder realm_access.roles)",
+        _l("Claim mit den Rollen (z. B. roles oder realm_access.roles)"),
         validators=[Optional(), Length(max=100)],
     )
     role_mapping = TextAreaField(
-        "Zuordnung: ein Claim-Wert je Zeile, „Wert = Rolle“ (contributor, reviewer, authority-admin)",
+        _l(
+            "Zuordnung: ein Claim-Wert je Zeile, „Wert = Rolle“ (contributor, reviewer, authority-admin)"
+        ),
         validators=[Optional(), Length(max=5000)],
     )
     tenant_claim = StringField(
-        "Claim, der die Behörde kennzeichnet (bei gemeinsamem Anmeldedienst)",
+        _l("Claim, der die Behörde kennzeichnet (bei gemeinsamem Anmeldedienst)"),
         validators=[Optional(), Length(max=100)],
     )
     tenant_value = StringField(
-        "Wert dieses Claims für diese Behörde", validators=[Optional(), Length(max=200)]
+        _l("Wert dieses Claims für diese Behörde"), validators=[Optional(), Length(max=200)]
     )
-    enabled = BooleanField("Anmeldung eingeschaltet", default=True)
+    enabled = BooleanField(_l("Anmeldung eingeschaltet"), default=True)
 
 
 def parse_role_mapping(text: str | None) -> dict[str, str]:

@@ -16,8 +16,9 @@ from app.audit.services import record
 from app.authz import Actor, Permission, require, system_actor
 from app.db import utcnow
 from app.errors import NotFound, ValidationFailed
+from app.i18n import _
 from app.identity.models import Account, Authority, AuthorityLogin, Role
-from app.identity.oidc import ClientConfig, LoginRefused, VerifiedLogin
+from app.identity.oidc import N_, ClientConfig, LoginRefused, VerifiedLogin
 
 AUTHORITY_ROLES = frozenset({Role.CONTRIBUTOR, Role.REVIEWER, Role.AUTHORITY_ADMIN})
 SECRET_REF_PREFIXES = ("env:", "file:")
@@ -46,14 +47,14 @@ class LoginSettings:
 def validate_login_settings(settings: LoginSettings, authority: Authority) -> None:
     errors: dict[str, list[str]] = {}
     if not settings.issuer.startswith(("https://", "http://")):
-        errors["issuer"] = ["Die Aussteller-Adresse muss mit https:// beginnen."]
+        errors["issuer"] = [_("Die Aussteller-Adresse muss mit https:// beginnen.")]
     if "openid" not in settings.scopes.split():
-        errors["scopes"] = ["Der Scope „openid“ ist nötig."]
+        errors["scopes"] = [_("Der Scope „openid“ ist nötig.")]
     if settings.client_secret_ref and not settings.client_secret_ref.startswith(
         SECRET_REF_PREFIXES
     ):
         errors["client_secret_ref"] = [
-            "Erwartet wird env:VARIABLE oder file:/pfad (nie das Geheimnis selbst)."
+            _("Erwartet wird env:VARIABLE oder file:/pfad (nie das Geheimnis selbst).")
         ]
     allowed = {
         role.value
@@ -61,11 +62,15 @@ def validate_login_settings(settings: LoginSettings, authority: Authority) -> No
     }
     wrong = sorted(set(settings.role_mapping.values()) - allowed)
     if wrong:
-        errors["role_mapping"] = [f"Unbekannte oder hier nicht erlaubte Rolle: {', '.join(wrong)}."]
+        errors["role_mapping"] = [
+            _("Unbekannte oder hier nicht erlaubte Rolle: %(roles)s.", roles=", ".join(wrong))
+        ]
     if bool(settings.tenant_claim) != bool(settings.tenant_value):
-        errors["tenant_value"] = ["Claim und Wert zur Unterscheidung der Behörde gehören zusammen."]
+        errors["tenant_value"] = [
+            _("Claim und Wert zur Unterscheidung der Behörde gehören zusammen.")
+        ]
     if errors:
-        raise ValidationFailed("Die Anmeldeeinstellungen enthalten Fehler.", errors=errors)
+        raise ValidationFailed(_("Die Anmeldeeinstellungen enthalten Fehler."), errors=errors)
 
 
 def login_snapshot(login: AuthorityLogin) -> dict[str, Any]:
@@ -116,9 +121,9 @@ def set_authority_login(
 def get_login(session: Session, authority: Authority, *, demo_mode: bool) -> AuthorityLogin:
     login = session.get(AuthorityLogin, authority.id)
     if login is None or not login.enabled:
-        raise NotFound(f"Für {authority.name} ist keine Anmeldung eingerichtet.")
+        raise NotFound(_("Für %(name)s ist keine Anmeldung eingerichtet.", name=authority.name))
     if login.is_demo and not demo_mode:
-        raise NotFound("Die Demo-Anmeldung ist nur im Demo-Modus verfügbar.")
+        raise NotFound(_("Die Demo-Anmeldung ist nur im Demo-Modus verfügbar."))
     return login
 
 
@@ -151,13 +156,13 @@ def read_client_secret(reference: str | None) -> str | None:
     """The client secret from the environment or a secret file; ``None`` for a public client."""
     if not reference:
         return None
-    kind, _, target = reference.partition(":")
+    kind, _separator, target = reference.partition(":")
     value = (
         os.environ.get(target) if kind == "env" else _read_file(target) if kind == "file" else None
     )
     if not value:
         raise LoginRefused(
-            "client-secret", "Das Client-Geheimnis dieser Behörde ist nicht hinterlegt."
+            "client-secret", N_("Das Client-Geheimnis dieser Behörde ist nicht hinterlegt.")
         )
     return value.strip()
 
@@ -201,7 +206,7 @@ def claim_values(claims: Mapping[str, Any], path: str | None) -> list[str]:
 def check_tenant(login: AuthorityLogin, claims: Mapping[str, Any]) -> None:
     if login.tenant_claim and login.tenant_value not in claim_values(claims, login.tenant_claim):
         raise LoginRefused(
-            "tenant", "Ihr Konto beim Anmeldedienst gehört zu einer anderen Behörde."
+            "tenant", N_("Ihr Konto beim Anmeldedienst gehört zu einer anderen Behörde.")
         )
 
 
@@ -235,7 +240,7 @@ def account_for_login(
         )
     )
     if account is not None and account.authority_id != authority.id:
-        raise LoginRefused("other-authority", "Dieses Konto gehört zu einer anderen Behörde.")
+        raise LoginRefused("other-authority", N_("Dieses Konto gehört zu einer anderen Behörde."))
     actor = system_actor(LOGIN_ACTOR_NAME)
     if account is None:
         account = _create_account(session, actor, authority, verified, roles)

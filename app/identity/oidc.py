@@ -34,6 +34,8 @@ from joserfc.errors import (
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
+from app.i18n import _
+
 HTTP_TIMEOUT_SECONDS = 5
 METADATA_TTL_SECONDS = 600
 JWKS_REFRESH_MIN_SECONDS = 30
@@ -41,13 +43,26 @@ LOGIN_MAX_AGE_SECONDS = 600
 CLOCK_LEEWAY_SECONDS = 60
 
 
-class LoginRefused(Exception):
-    """A login that must not succeed; ``code`` is for logs and tests, ``message`` for people."""
+def N_(text: str) -> str:
+    """Mark ``text`` for translation without translating it here: it is translated when shown."""
+    return text
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
+
+class LoginRefused(Exception):
+    """A login that must not succeed; ``code`` is for logs and tests, ``message`` for people.
+
+    ``message`` is German, as the audit trail records it; :meth:`shown` is the same refusal in
+    the reader's language. ``text`` (marked with ``N_``) takes its values as ``%(name)s``.
+    """
+
+    def __init__(self, code: str, text: str, **values: Any) -> None:
         self.code = code
-        self.message = message
+        self.text, self.values = text, values
+        self.message = text % values if values else text
+        super().__init__(f"{code}: {self.message}")
+
+    def shown(self) -> LoginRefused:
+        return LoginRefused(self.code, _(self.text, **self.values))
 
 
 @dataclass(frozen=True)
@@ -126,11 +141,17 @@ class ProviderDirectory:
         if metadata.get("issuer") != issuer:
             raise LoginRefused(
                 "issuer-mismatch",
-                f"Der Anmeldedienst meldet sich als „{metadata.get('issuer')}“, eingerichtet ist „{issuer}“.",
+                N_(
+                    "Der Anmeldedienst meldet sich als „%(reported)s“, eingerichtet ist „%(issuer)s“."
+                ),
+                reported=metadata.get("issuer"),
+                issuer=issuer,
             )
         for required in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
             if required not in metadata:
-                raise LoginRefused("provider-metadata", f"Dem Anmeldedienst fehlt „{required}“.")
+                raise LoginRefused(
+                    "provider-metadata", N_("Dem Anmeldedienst fehlt „%(field)s“."), field=required
+                )
         return metadata
 
     def _get_json(self, url: str) -> Any:
@@ -140,7 +161,7 @@ class ProviderDirectory:
             return response.json()
         except (requests.RequestException, ValueError):
             raise LoginRefused(
-                "provider-unreachable", "Der Anmeldedienst der Behörde ist nicht erreichbar."
+                "provider-unreachable", N_("Der Anmeldedienst der Behörde ist nicht erreichbar.")
             ) from None
 
 
@@ -201,26 +222,30 @@ def _check_response(
     if "error" in response:
         detail = response.get("error_description") or response["error"]
         raise LoginRefused(
-            "provider-error", f"Der Anmeldedienst hat die Anmeldung abgelehnt: {detail}"
+            "provider-error",
+            N_("Der Anmeldedienst hat die Anmeldung abgelehnt: %(detail)s"),
+            detail=detail,
         )
     if not hmac.compare_digest(response.get("state", ""), pending.state):
         raise LoginRefused(
-            "state", "Die Rückmeldung des Anmeldedienstes gehört nicht zu dieser Anmeldung."
+            "state", N_("Die Rückmeldung des Anmeldedienstes gehört nicht zu dieser Anmeldung.")
         )
     if time.time() - pending.started_at > LOGIN_MAX_AGE_SECONDS:
-        raise LoginRefused("expired", "Die Anmeldung hat zu lange gedauert. Bitte erneut anmelden.")
+        raise LoginRefused(
+            "expired", N_("Die Anmeldung hat zu lange gedauert. Bitte erneut anmelden.")
+        )
     metadata = directory.metadata(pending.issuer)
     returned_issuer = response.get("iss")
     if returned_issuer is not None and returned_issuer != metadata["issuer"]:
         raise LoginRefused(
-            "issuer-mixup", "Die Rückmeldung stammt von einem anderen Anmeldedienst."
+            "issuer-mixup", N_("Die Rückmeldung stammt von einem anderen Anmeldedienst.")
         )
     if returned_issuer is None and metadata.get("authorization_response_iss_parameter_supported"):
         raise LoginRefused(
-            "issuer-missing", "Der Rückmeldung fehlt die Angabe des Anmeldedienstes (iss)."
+            "issuer-missing", N_("Der Rückmeldung fehlt die Angabe des Anmeldedienstes (iss).")
         )
     if not response.get("code"):
-        raise LoginRefused("code-missing", "Der Rückmeldung fehlt der Autorisierungscode.")
+        raise LoginRefused("code-missing", N_("Der Rückmeldung fehlt der Autorisierungscode."))
 
 
 def _exchange_code(
@@ -238,10 +263,11 @@ def _exchange_code(
     except (AuthlibBaseError, requests.RequestException, ValueError) as error:
         raise LoginRefused(
             "token-exchange",
-            f"Der Anmeldedienst hat den Code nicht eingelöst ({type(error).__name__}).",
+            N_("Der Anmeldedienst hat den Code nicht eingelöst (%(error)s)."),
+            error=type(error).__name__,
         ) from None
     if not token.get("id_token"):
-        raise LoginRefused("id-token-missing", "Der Anmeldedienst hat kein ID-Token geliefert.")
+        raise LoginRefused("id-token-missing", N_("Der Anmeldedienst hat kein ID-Token geliefert."))
     return dict(token)
 
 
@@ -280,17 +306,17 @@ def _verified_id_token_claims(
         claims.validate(leeway=CLOCK_LEEWAY_SECONDS)
     except (InvalidKeyIdError, BadSignatureError):
         raise LoginRefused(
-            "signature", "Das ID-Token ist nicht vom Anmeldedienst signiert."
+            "signature", N_("Das ID-Token ist nicht vom Anmeldedienst signiert.")
         ) from None
     except ExpiredTokenError:
-        raise LoginRefused("expired-token", "Das ID-Token ist abgelaufen.") from None
+        raise LoginRefused("expired-token", N_("Das ID-Token ist abgelaufen.")) from None
     except (InvalidClaimError, MissingClaimError) as error:
         claim = getattr(error, "claim", None) or str(error)
         raise LoginRefused(
-            f"claim-{claim}", f"Das ID-Token ist ungültig (Angabe „{claim}“)."
+            f"claim-{claim}", N_("Das ID-Token ist ungültig (Angabe „%(claim)s“)."), claim=claim
         ) from None
     except (JoseError, ValueError):
-        raise LoginRefused("id-token-invalid", "Das ID-Token ist nicht lesbar.") from None
+        raise LoginRefused("id-token-invalid", N_("Das ID-Token ist nicht lesbar.")) from None
     return dict(claims)
 
 
@@ -310,10 +336,10 @@ def _userinfo(
         info = response.json()
     except (requests.RequestException, ValueError):
         raise LoginRefused(
-            "userinfo", "Der Anmeldedienst hat keine Personendaten geliefert."
+            "userinfo", N_("Der Anmeldedienst hat keine Personendaten geliefert.")
         ) from None
     if not isinstance(info, dict) or info.get("sub") != subject:
         raise LoginRefused(
-            "userinfo-subject", "Personendaten und ID-Token beschreiben verschiedene Personen."
+            "userinfo-subject", N_("Personendaten und ID-Token beschreiben verschiedene Personen.")
         )
     return info

@@ -17,6 +17,7 @@ from app.audit.services import record
 from app.authz import Actor, ActorKind, Permission, TokenScope, require
 from app.db import utcnow
 from app.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from app.i18n import _
 from app.identity.models import Account, ApiToken, Authority, AuthorityKind, AuthorityLogin, Role
 from app.pagination import Page, paginate
 from app.peering import outbox
@@ -50,7 +51,7 @@ def get_authority(session: Session, key: str | uuid.UUID) -> Authority:
         if authority is None:
             authority = session.scalar(select(Authority).where(Authority.slug == key))
     if authority is None:
-        raise NotFound(f"Die Behörde '{key}' gibt es nicht.")
+        raise NotFound(_("Die Behörde '%(key)s' gibt es nicht.", key=key))
     return authority
 
 
@@ -108,7 +109,7 @@ def create_authority(session: Session, actor: Actor, data: AuthorityData) -> Aut
     )
     _flush_unique(
         session,
-        f"Eine Behörde mit dem Kürzel '{data.slug}' oder diesem ARS gibt es schon.",
+        _("Eine Behörde mit dem Kürzel '%(slug)s' oder diesem ARS gibt es schon.", slug=data.slug),
         authority,
     )
     record(
@@ -134,7 +135,7 @@ def update_authority(
     after = authority_snapshot(authority)
     if after == before:
         return False
-    _flush_unique(session, "Diesen ARS trägt schon eine andere Behörde.")
+    _flush_unique(session, _("Diesen ARS trägt schon eine andere Behörde."))
     record(
         session,
         actor,
@@ -154,7 +155,7 @@ def register_authority(session: Session) -> Authority:
     authority = session.scalar(select(Authority).where(Authority.is_register.is_(True)).limit(1))
     if authority is None:
         raise NotFound(
-            "Dieses Register hat noch keine Redaktion: bitte 'musterregister seed' ausführen."
+            _("Dieses Register hat noch keine Redaktion: bitte 'musterregister seed' ausführen.")
         )
     return authority
 
@@ -197,7 +198,13 @@ def create_account(
         roles=sorted(role.value for role in set(roles)),
     )
     _flush_unique(
-        session, f"Ein Konto für '{account.subject}' bei {issuer} gibt es schon.", account
+        session,
+        _(
+            "Ein Konto für '%(subject)s' bei %(issuer)s gibt es schon.",
+            subject=account.subject,
+            issuer=issuer,
+        ),
+        account,
     )
     record(
         session,
@@ -225,7 +232,7 @@ def find_account(session: Session, key: str) -> Account:
             select(Account).where(Account.issuer == LOCAL_ISSUER, Account.subject == key)
         )
     if account is None:
-        raise NotFound(f"Das Konto '{key}' gibt es nicht.")
+        raise NotFound(_("Das Konto '%(key)s' gibt es nicht.", key=key))
     return account
 
 
@@ -260,10 +267,11 @@ def create_token(
     if actor.kind is not ActorKind.SYSTEM:
         require(actor, Permission.TOKEN_MANAGE)
         if actor.account_id != account.id:
-            raise NotFound("Das Konto gibt es nicht.")
+            raise NotFound(_("Das Konto gibt es nicht."))
     if not 1 <= days <= MAX_TOKEN_DAYS:
         raise ValidationFailed(
-            "Ungültige Laufzeit.", errors={"days": [f"1 bis {MAX_TOKEN_DAYS} Tage erlaubt."]}
+            _("Ungültige Laufzeit."),
+            errors={"days": [_("1 bis %(max)s Tage erlaubt.", max=MAX_TOKEN_DAYS)]},
         )
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
@@ -316,7 +324,7 @@ def list_tokens(session: Session, actor: Actor, account: Account) -> list[ApiTok
     if actor.kind is not ActorKind.SYSTEM:
         require(actor, Permission.TOKEN_MANAGE)
         if actor.account_id != account.id:
-            raise NotFound("Das Konto gibt es nicht.")
+            raise NotFound(_("Das Konto gibt es nicht."))
     return list(
         session.scalars(
             select(ApiToken).where(ApiToken.account_id == account.id).order_by(ApiToken.created_at)
@@ -328,10 +336,10 @@ def authenticate_token(session: Session, raw: str) -> tuple[Actor, ApiToken]:
     """The actor behind a bearer token, or ``Unauthorized`` for any token that is not valid now."""
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
     if token is None or not token.is_active():
-        raise Unauthorized("Das API-Token ist unbekannt, abgelaufen oder widerrufen.")
+        raise Unauthorized(_("Das API-Token ist unbekannt, abgelaufen oder widerrufen."))
     account = token.account
     if account.authority_id != token.authority_id:
-        raise Unauthorized("Das API-Token gehört zu einer anderen Behörde als sein Konto.")
+        raise Unauthorized(_("Das API-Token gehört zu einer anderen Behörde als sein Konto."))
     return actor_for(account, token.scopes), token
 
 

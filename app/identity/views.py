@@ -21,6 +21,7 @@ from app.authz import Permission, TokenScope, public, requires
 from app.config import current_settings
 from app.db import get_database, release_request_session, request_session, utcnow
 from app.errors import NotFound
+from app.i18n import _
 from app.identity import login as logins
 from app.identity import oidc, services
 from app.identity.auth import current_actor
@@ -96,7 +97,9 @@ def login_return():
     if not pending_data:
         return _refused(
             None,
-            oidc.LoginRefused("state", "Zu dieser Rückmeldung gibt es keine begonnene Anmeldung."),
+            oidc.LoginRefused(
+                "state", oidc.N_("Zu dieser Rückmeldung gibt es keine begonnene Anmeldung.")
+            ),
         )
     pending = oidc.PendingLogin.from_dict(pending_data)
     try:
@@ -139,7 +142,8 @@ def _refused(authority_id: uuid.UUID | None, refusal: oidc.LoginRefused) -> tupl
         name = authority.name if authority else None
     session.clear()
     status = 502 if refusal.code in {"provider-unreachable", "provider-metadata"} else 403
-    return render_template("login_refused.html", refusal=refusal, authority_name=name), status
+    page = render_template("login_refused.html", refusal=refusal.shown(), authority_name=name)
+    return page, status
 
 
 # --- logging out -------------------------------------------------------------------------------
@@ -219,7 +223,7 @@ def revoke_token(token_id: uuid.UUID):
     database = request_session()
     token = database.get(ApiToken, token_id)
     if token is None:
-        raise NotFound("Dieses Token gibt es nicht.")
+        raise NotFound(_("Dieses Token gibt es nicht."))
     services.revoke_token(database, current_actor(), token)
     database.commit()
     return redirect(url_for("identity.tokens_page"))

@@ -17,13 +17,14 @@ from sqlalchemy.orm import Session
 from app.authz import Actor, Permission, require
 from app.catalog.models import Process, ProcessKind
 from app.errors import Forbidden, NotFound, ValidationFailed
+from app.i18n import _, _l
 from app.library import services as library
 from app.library.analysis import analyse
 from app.library.models import ProcessModel, Revision, RevisionStatus
 
 BLANK_DIAGRAM_PATH = Path(__file__).resolve().parents[1] / "web" / "static" / "bpmn" / "leer.bpmn"
 MAX_MESSAGE_LENGTH = 500
-MIRROR_REFUSAL = (
+MIRROR_REFUSAL = _l(
     "Dieses Modell ist aus einem anderen Register gespiegelt und nur lesbar. "
     "Übernehmen Sie es als Fork in Ihre Behörde, um es zu bearbeiten."
 )
@@ -36,17 +37,20 @@ def blank_diagram() -> bytes:
 def ensure_editable(actor: Actor, model: ProcessModel) -> None:
     """Only contributors of the owning authority edit, and never a mirror of another register."""
     if model.origin_instance is not None:
-        raise Forbidden(MIRROR_REFUSAL)
+        raise Forbidden(str(MIRROR_REFUSAL))
     require(actor, Permission.REVISION_CREATE, model)
 
 
 def change_message(text: str | None) -> str:
     message = " ".join((text or "").split())
     if not message:
-        raise ValidationFailed("Bitte beschreiben Sie kurz, was Sie geändert haben.")
+        raise ValidationFailed(_("Bitte beschreiben Sie kurz, was Sie geändert haben."))
     if len(message) > MAX_MESSAGE_LENGTH:
         raise ValidationFailed(
-            f"Die Beschreibung ist zu lang (höchstens {MAX_MESSAGE_LENGTH} Zeichen)."
+            _(
+                "Die Beschreibung ist zu lang (höchstens %(limit)s Zeichen).",
+                limit=MAX_MESSAGE_LENGTH,
+            )
         )
     return message
 
@@ -67,7 +71,7 @@ def save_draft(
     ensure_editable(actor, model)
     text = change_message(message)
     if not xml.strip():
-        raise ValidationFailed("Das Diagramm ist leer.")
+        raise ValidationFailed(_("Das Diagramm ist leer."))
     return library.add_revision(
         session,
         actor,
@@ -136,7 +140,7 @@ def template_upload(
         or revision.status is not RevisionStatus.PUBLISHED
         or revision.model.process.kind is not ProcessKind.CATALOGUE
     ):
-        raise NotFound("Diesen Musterprozess gibt es nicht.")
+        raise NotFound(_("Diesen Musterprozess gibt es nicht."))
     data = library.read_blob(session, revision.blob_sha256)
     extension = revision.filename.rsplit(".", 1)[-1]
     message = f"Neues Modell nach dem Musterprozess „{revision.model.title}“"

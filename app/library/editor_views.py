@@ -18,6 +18,7 @@ from app.catalog import services as catalog
 from app.config import current_settings
 from app.db import request_session
 from app.errors import PayloadTooLarge, ValidationFailed
+from app.i18n import _, _l
 from app.identity.auth import current_actor
 from app.library import editor, visual_diff
 from app.library import services as library
@@ -32,18 +33,18 @@ EMPTY_CHOICE = "leer"
 
 class NewModelForm(FlaskForm):
     title = StringField(
-        "Titel des Modells",
-        validators=[DataRequired("Bitte geben Sie einen Titel an."), Length(max=300)],
+        _l("Titel des Modells"),
+        validators=[DataRequired(_l("Bitte geben Sie einen Titel an.")), Length(max=300)],
     )
     start = RadioField(
-        "Beginnen mit",
+        _l("Beginnen mit"),
         choices=[
-            SelectChoice(EMPTY_CHOICE, "einem leeren Diagramm"),
-            SelectChoice("muster", "einem Musterprozess"),
+            SelectChoice(EMPTY_CHOICE, _l("einem leeren Diagramm")),
+            SelectChoice("muster", _l("einem Musterprozess")),
         ],
         default=EMPTY_CHOICE,
     )
-    template = SelectField("Musterprozess", choices=[], validate_choice=False)
+    template = SelectField(_l("Musterprozess"), choices=[], validate_choice=False)
 
     def validate_template(self, field: SelectField) -> None:
         if self.start.data == EMPTY_CHOICE:
@@ -51,7 +52,7 @@ class NewModelForm(FlaskForm):
         try:
             uuid.UUID(field.data or "")
         except ValueError:
-            raise ValidationError("Bitte wählen Sie einen Musterprozess.") from None
+            raise ValidationError(_("Bitte wählen Sie einen Musterprozess.")) from None
 
     def chosen_template(self) -> uuid.UUID | None:
         """The Musterprozess revision to copy, None for an empty diagram."""
@@ -148,13 +149,15 @@ def _posted_xml() -> bytes:
     data = upload.read() if upload is not None else request.form.get("xml", "").encode("utf-8")
     limit = current_settings().max_upload_bytes
     if len(data) > limit:
-        raise PayloadTooLarge(f"Das Diagramm ist größer als die erlaubten {limit // 1024} KiB.")
+        raise PayloadTooLarge(
+            _("Das Diagramm ist größer als die erlaubten %(limit)s KiB.", limit=limit // 1024)
+        )
     return data
 
 
 def _base_number(text: str) -> int:
     if not text.isdigit() or len(text) > 7:
-        raise ValidationFailed("Es fehlt, auf welcher Revision Ihre Änderung beruht.")
+        raise ValidationFailed(_("Es fehlt, auf welcher Revision Ihre Änderung beruht."))
     return int(text)
 
 
@@ -193,7 +196,9 @@ def new_model_page(process_id: uuid.UUID):
             lint_rules=current_settings().lint_rules,
         )
         session.commit()
-        flash(f"Das Modell „{model.title}“ ist angelegt. Revision 1 ist ein Entwurf.")
+        flash(
+            _("Das Modell „%(title)s“ ist angelegt. Revision 1 ist ein Entwurf.", title=model.title)
+        )
         return redirect(url_for(".editor_page", model_id=model.id))
     status = 422 if form.is_submitted() else 200
     return render_template("library/neues_modell.html", process=process, form=form), status

@@ -21,6 +21,7 @@ from app.authz import Actor, Permission, owned_by, require
 from app.catalog import services as catalog
 from app.catalog.models import Process
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.i18n import _
 from app.identity.models import Authority
 from app.library import analysis
 from app.library import services as library
@@ -87,8 +88,8 @@ def fork_model(
         process = _copy_process(session, actor, upstream, authority)
     elif process.authority_id != authority.id:
         raise ValidationFailed(
-            "Der Registereintrag gehört nicht Ihrer Behörde.",
-            errors={"process_id": ["Bitte einen Registereintrag der eigenen Behörde wählen."]},
+            _("Der Registereintrag gehört nicht Ihrer Behörde."),
+            errors={"process_id": [_("Bitte einen Registereintrag der eigenen Behörde wählen.")]},
         )
     fork = library.create_model(
         session,
@@ -120,9 +121,9 @@ def source(revision: Revision) -> str:
 
 def _ensure_forkable(session: Session, revision: Revision, authority: Authority) -> None:
     if revision.status is not RevisionStatus.PUBLISHED:
-        raise ForkConflict("Übernehmen lassen sich nur veröffentlichte Revisionen.")
+        raise ForkConflict(_("Übernehmen lassen sich nur veröffentlichte Revisionen."))
     if revision.model.authority_id == authority.id:
-        raise ForkConflict("Dieses Modell gehört bereits Ihrer Behörde.")
+        raise ForkConflict(_("Dieses Modell gehört bereits Ihrer Behörde."))
     existing = session.scalar(
         select(ProcessModel).where(
             ProcessModel.upstream_model_id == revision.model_id,
@@ -131,7 +132,10 @@ def _ensure_forkable(session: Session, revision: Revision, authority: Authority)
     )
     if existing is not None:
         raise ForkConflict(
-            f"Ihre Behörde hat dieses Modell bereits übernommen: „{existing.title}“.",
+            _(
+                "Ihre Behörde hat dieses Modell bereits übernommen: „%(title)s“.",
+                title=existing.title,
+            ),
             errors={"fork_id": [str(existing.id)]},
         )
 
@@ -175,7 +179,7 @@ def upstream_status(
     """Whether upstream has published something newer than the fork is based on; with
     ``max_bytes`` also the semantic diff between the two."""
     if fork.upstream_model is None:
-        raise NotFound("Dieses Modell ist aus keinem anderen abgeleitet.")
+        raise NotFound(_("Dieses Modell ist aus keinem anderen abgeleitet."))
     status = UpstreamStatus(
         fork=fork,
         upstream=fork.upstream_model,
@@ -211,11 +215,15 @@ def take_over_upstream(
     require(actor, Permission.REVISION_CREATE, fork)
     status = upstream_status(session, fork)
     if not status.newer or status.latest is None:
-        raise ForkConflict("Upstream hat nichts Neueres veröffentlicht.")
+        raise ForkConflict(_("Upstream hat nichts Neueres veröffentlicht."))
     if status.latest.number != upstream_number:
         raise ForkConflict(
-            f"Upstream hat inzwischen Revision {status.latest.number} veröffentlicht, bestätigt "
-            f"war Revision {upstream_number}. Bitte prüfen Sie den neuen Vergleich.",
+            _(
+                "Upstream hat inzwischen Revision %(latest)s veröffentlicht, bestätigt "
+                "war Revision %(confirmed)s. Bitte prüfen Sie den neuen Vergleich.",
+                latest=status.latest.number,
+                confirmed=upstream_number,
+            ),
             errors={"upstream_number": [str(status.latest.number)]},
         )
     before = _upstream_state(fork, status.based_on)
@@ -257,7 +265,9 @@ def _move_upstream(
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
-        raise ForkConflict("Upstream wurde gerade schon übernommen. Bitte laden Sie die Seite neu.")
+        raise ForkConflict(
+            _("Upstream wurde gerade schon übernommen. Bitte laden Sie die Seite neu.")
+        )
     session.expire(fork, ["upstream_revision_id", "upstream_revision"])
 
 

@@ -13,6 +13,7 @@ from app.authz import Permission, public, requires
 from app.catalog.services import get_process
 from app.db import request_session
 from app.errors import Forbidden
+from app.i18n import _
 from app.identity.auth import current_actor
 from app.identity.models import Authority
 from app.library import analysis, forks, proposals
@@ -199,5 +200,5 @@ def _own_authority() -> Authority:
     actor = current_actor()
     authority = request_session().get(Authority, actor.authority_id) if actor.authority_id else None
     if authority is None:
-        raise Forbidden("Übernehmen können nur Mitglieder einer Behörde.")
+        raise Forbidden(_("Übernehmen können nur Mitglieder einer Behörde."))
     return authority

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -21,6 +22,7 @@ from app.audit.services import record
 from app.authz import Actor, Permission, require
 from app.db import utcnow
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.i18n import SOURCE_LOCALE, _, _l
 from app.library import analysis
 from app.library import services as library
 from app.library.forks import latest_published, source
@@ -32,10 +34,10 @@ MAX_TEXT_LENGTH = 10_000
 LIST_LIMIT = 200
 
 STATUS_LABELS = {
-    ProposalStatus.OPEN: "offen",
-    ProposalStatus.ACCEPTED: "angenommen",
-    ProposalStatus.DECLINED: "abgelehnt",
-    ProposalStatus.WITHDRAWN: "zurückgezogen",
+    ProposalStatus.OPEN: _l("offen"),
+    ProposalStatus.ACCEPTED: _l("angenommen"),
+    ProposalStatus.DECLINED: _l("abgelehnt"),
+    ProposalStatus.WITHDRAWN: _l("zurückgezogen"),
 }
 
 
@@ -86,16 +88,18 @@ def propose(
 def _ensure_proposable(session: Session, fork: ProcessModel, revision: Revision) -> None:
     if not fork.is_fork:
         raise ProposalConflict(
-            "Änderungen vorschlagen lassen sich nur aus einem übernommenen Modell (Fork)."
+            _("Änderungen vorschlagen lassen sich nur aus einem übernommenen Modell (Fork).")
         )
     if fork.upstream_model is not None and fork.upstream_model.origin_instance is not None:
         raise ProposalConflict(
-            "Das Ursprungsmodell stammt aus einem anderen Register. Vorschläge dorthin sind "
-            "noch nicht möglich; bitte wenden Sie sich an die Behörde, der es gehört."
+            _(
+                "Das Ursprungsmodell stammt aus einem anderen Register. Vorschläge dorthin sind "
+                "noch nicht möglich; bitte wenden Sie sich an die Behörde, der es gehört."
+            )
         )
     if not revision.is_valid:
         raise ValidationFailed(
-            "Nur eine Revision ohne Schema- und Importfehler kann vorgeschlagen werden.",
+            _("Nur eine Revision ohne Schema- und Importfehler kann vorgeschlagen werden."),
             errors={"validation": [issue.get("message", "") for issue in revision.validation]},
         )
     open_already = session.scalar(
@@ -106,7 +110,10 @@ def _ensure_proposable(session: Session, fork: ProcessModel, revision: Revision)
     )
     if open_already is not None:
         raise ProposalConflict(
-            f"Für Revision {revision.number} gibt es schon einen offenen Vorschlag.",
+            _(
+                "Für Revision %(number)s gibt es schon einen offenen Vorschlag.",
+                number=revision.number,
+            ),
             errors={"proposal_id": [str(open_already)]},
         )
 
@@ -131,7 +138,7 @@ def get_proposal(session: Session, actor: Actor, proposal_id: uuid.UUID) -> Chan
     """A proposal, for members of the proposing or the upstream authority (404 for others)."""
     proposal = session.get(ChangeProposal, proposal_id)
     if proposal is None:
-        raise NotFound("Diesen Änderungsvorschlag gibt es nicht.")
+        raise NotFound(_("Diesen Änderungsvorschlag gibt es nicht."))
     require(actor, Permission.PROPOSAL_READ, proposal)
     return proposal
 
@@ -195,8 +202,8 @@ def decide_proposal(
     require(actor, Permission.PROPOSAL_DECIDE, proposal)
     if not accept and not comment.strip():
         raise ValidationFailed(
-            "Bitte begründen Sie die Ablehnung.",
-            errors={"comment": ["Pflichtfeld, wenn der Vorschlag abgelehnt wird."]},
+            _("Bitte begründen Sie die Ablehnung."),
+            errors={"comment": [_("Pflichtfeld, wenn der Vorschlag abgelehnt wird.")]},
         )
     before = _close(proposal, ProposalStatus.ACCEPTED if accept else ProposalStatus.DECLINED)
     proposal.decided_by_id, proposal.decided_by_name = actor.account_id, actor.name
@@ -237,15 +244,14 @@ def _credit(proposal: ChangeProposal) -> str:
 
 
 def _tell_proposer(session: Session, actor: Actor, proposal: ChangeProposal) -> None:
+    with force_locale(SOURCE_LOCALE):  # notifications are stored, in the source language
+        status = str(STATUS_LABELS[proposal.status])
     notify(
         session,
         actor,
         NotificationKind.DECISION_MADE,
         accounts_by_id(session, [proposal.proposer_account_id]),
-        title=(
-            f"Ihr Änderungsvorschlag zu {proposal.target_model.title}: "
-            f"{STATUS_LABELS[proposal.status]}"
-        ),
+        title=(f"Ihr Änderungsvorschlag zu {proposal.target_model.title}: {status}"),
         body=proposal.decision_comment or "",
         link=f"/vorschlaege/{proposal.id}",
     )
@@ -274,7 +280,7 @@ def _close(proposal: ChangeProposal, status: ProposalStatus) -> dict[str, object
     """Move an open proposal to ``status``; anything but an open one is a 409."""
     if proposal.status is not ProposalStatus.OPEN:
         raise ProposalConflict(
-            f"Dieser Vorschlag ist bereits {STATUS_LABELS[proposal.status]}.",
+            _("Dieser Vorschlag ist bereits %(status)s.", status=STATUS_LABELS[proposal.status]),
             errors={"status": [proposal.status.value]},
         )
     before = _state(proposal)
@@ -287,7 +293,10 @@ def _flush(session: Session) -> None:
         session.flush()
     except StaleDataError:
         raise ProposalConflict(
-            "Über diesen Vorschlag wurde gerade anders entschieden. Bitte laden Sie die Seite neu."
+            _(
+                "Über diesen Vorschlag wurde gerade anders entschieden. "
+                "Bitte laden Sie die Seite neu."
+            )
         ) from None
 
 

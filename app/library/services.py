@@ -17,6 +17,7 @@ from app.authz import Actor, Permission, is_allowed, require, system_actor
 from app.catalog.models import Process, ProcessKind
 from app.db import utcnow
 from app.errors import Conflict, NotFound
+from app.i18n import _
 from app.identity.models import Authority
 from app.library.analysis import analyse
 from app.library.models import Blob, ProcessModel, Revision, RevisionStatus
@@ -51,7 +52,7 @@ def store_blob(session: Session, data: bytes) -> str:
 def read_blob(session: Session, digest: str) -> bytes:
     data = session.scalar(select(Blob.data).where(Blob.sha256 == digest))
     if data is None:
-        raise NotFound("Diesen Inhalt gibt es nicht.")
+        raise NotFound(_("Diesen Inhalt gibt es nicht."))
     return data
 
 
@@ -61,7 +62,7 @@ def read_blob(session: Session, digest: str) -> bytes:
 def get_model(session: Session, model_id: uuid.UUID) -> ProcessModel:
     model = session.get(ProcessModel, model_id)
     if model is None:
-        raise NotFound("Dieses Prozessmodell gibt es nicht.")
+        raise NotFound(_("Dieses Prozessmodell gibt es nicht."))
     return model
 
 
@@ -187,8 +188,10 @@ def ensure_publishable(is_valid: bool) -> None:
     """Only a model without schema or import issues may be published."""
     if not is_valid:
         raise Conflict(
-            "Das Modell verletzt das BPMN-2.0-Schema oder verweist auf fehlende Dateien. "
-            "Es bleibt ein Entwurf, bis eine gültige Revision hochgeladen ist."
+            _(
+                "Das Modell verletzt das BPMN-2.0-Schema oder verweist auf fehlende Dateien. "
+                "Es bleibt ein Entwurf, bis eine gültige Revision hochgeladen ist."
+            )
         )
 
 
@@ -211,8 +214,12 @@ def _parent_revision(
     latest_number = number - 1
     if parent_number is not None and parent_number != latest_number:
         raise Conflict(
-            f"Die Revision beruht auf Revision {parent_number}, inzwischen gibt es aber Revision "
-            f"{latest_number}. Bitte die neueste Fassung laden und die Änderungen dort einarbeiten."
+            _(
+                "Die Revision beruht auf Revision %(parent)s, inzwischen gibt es aber Revision "
+                "%(latest)s. Bitte die neueste Fassung laden und die Änderungen dort einarbeiten.",
+                parent=parent_number,
+                latest=latest_number,
+            )
         )
     if latest_number < 1:
         return None
@@ -235,7 +242,10 @@ def get_revision(session: Session, actor: Actor, model: ProcessModel, number: in
     revision = _revision_by_number(session, model, number)
     if revision is None or not is_allowed(actor, Permission.REVISION_READ, revision):
         raise NotFound(
-            f"Revision {number} dieses Modells gibt es nicht oder sie ist nicht öffentlich."
+            _(
+                "Revision %(number)s dieses Modells gibt es nicht oder sie ist nicht öffentlich.",
+                number=number,
+            )
         )
     return revision
 
@@ -243,7 +253,7 @@ def get_revision(session: Session, actor: Actor, model: ProcessModel, number: in
 def get_revision_by_id(session: Session, actor: Actor, revision_id: uuid.UUID) -> Revision:
     revision = session.get(Revision, revision_id)
     if revision is None or not is_allowed(actor, Permission.REVISION_READ, revision):
-        raise NotFound("Diese Revision gibt es nicht oder sie ist nicht öffentlich.")
+        raise NotFound(_("Diese Revision gibt es nicht oder sie ist nicht öffentlich."))
     return revision
 
 

@@ -26,6 +26,7 @@ from app.authz import (
 )
 from app.db import request_session
 from app.errors import DomainError, Forbidden
+from app.i18n import _, _l
 from app.identity.auth import current_actor
 from app.identity.models import Authority
 from app.library import forks, proposals
@@ -44,7 +45,7 @@ from app.web.decisions import REFUSALS, store_decision
 bp = Blueprint("library_pages", __name__)
 T = TypeVar("T")
 
-PROPOSAL_LABEL = "Was haben Sie geändert, und warum?"
+PROPOSAL_LABEL = _l("Was haben Sie geändert, und warum?")
 
 
 class ForkForm(FlaskForm):
@@ -54,8 +55,8 @@ class ForkForm(FlaskForm):
 class TakeOverForm(FlaskForm):
     upstream_number = IntegerField(widget=HiddenField.widget)
     confirm = BooleanField(
-        "Ich habe die Änderungen geprüft und möchte sie als neuen Entwurf übernehmen.",
-        validators=[DataRequired("Bitte bestätigen Sie die Übernahme.")],
+        _l("Ich habe die Änderungen geprüft und möchte sie als neuen Entwurf übernehmen."),
+        validators=[DataRequired(_l("Bitte bestätigen Sie die Übernahme."))],
     )
 
 
@@ -69,11 +70,14 @@ class ProposalForm(FlaskForm):
 
 class ProposalDecisionForm(FlaskForm):
     decision = RadioField(
-        "Entscheidung",
-        choices=[SelectChoice("accept", "Annehmen"), SelectChoice("decline", "Ablehnen")],
+        _l("Entscheidung"),
+        choices=[
+            SelectChoice("accept", _l("Annehmen")),
+            SelectChoice("decline", _l("Ablehnen")),
+        ],
     )
     comment = TextAreaField(
-        "Kommentar", validators=[Length(max=MAX_TEXT_LENGTH)], render_kw={"rows": 4}
+        _l("Kommentar"), validators=[Length(max=MAX_TEXT_LENGTH)], render_kw={"rows": 4}
     )
 
 
@@ -152,7 +156,7 @@ def fork_page(model_id: uuid.UUID, number: int) -> Response:
     revision = library.get_revision(session, actor, library.get_model(session, model_id), number)
     authority = session.get(Authority, actor.authority_id) if actor.authority_id else None
     if authority is None:
-        raise Forbidden("Übernehmen können nur Mitglieder einer Behörde.")
+        raise Forbidden(_("Übernehmen können nur Mitglieder einer Behörde."))
     if not ForkForm().validate_on_submit():
         return redirect(url_for("web.model_page", model_id=model_id))
     fork = _attempt(
@@ -162,7 +166,9 @@ def fork_page(model_id: uuid.UUID, number: int) -> Response:
     )
     if fork is None:
         return redirect(url_for("web.model_page", model_id=model_id))
-    flash(f"„{revision.model.title}“ ist jetzt auch ein Modell Ihrer Behörde (Fork).")
+    flash(
+        _("„%(title)s“ ist jetzt auch ein Modell Ihrer Behörde (Fork).", title=revision.model.title)
+    )
     return redirect(url_for("web.model_page", model_id=fork.id))
 
 
@@ -174,7 +180,7 @@ def take_over_page(model_id: uuid.UUID) -> Response:
     require(actor, Permission.REVISION_CREATE, model)
     form = TakeOverForm()
     if not form.validate_on_submit() or not form.upstream_number.data:
-        flash("Bitte bestätigen Sie die Übernahme.", "error")
+        flash(_("Bitte bestätigen Sie die Übernahme."), "error")
         return redirect(url_for("web.model_page", model_id=model_id))
     revision = _attempt(
         lambda: forks.take_over_upstream(
@@ -186,7 +192,9 @@ def take_over_page(model_id: uuid.UUID) -> Response:
         )
     )
     if revision is not None:
-        flash(f"Upstream ist als Revision {revision.number} (Entwurf) übernommen.")
+        flash(
+            _("Upstream ist als Revision %(number)s (Entwurf) übernommen.", number=revision.number)
+        )
     return redirect(url_for("web.model_page", model_id=model_id))
 
 
@@ -198,14 +206,14 @@ def propose_page(model_id: uuid.UUID, number: int) -> Response:
     require(actor, Permission.PROPOSAL_CREATE, revision)
     form = ProposalForm()
     if not form.validate_on_submit():
-        flash("Die Beschreibung ist zu lang.", "error")
+        flash(_("Die Beschreibung ist zu lang."), "error")
         return redirect(url_for("web.model_page", model_id=model_id))
     proposal = _attempt(
         lambda: proposals.propose(session, actor, revision, message=form.message.data or "")
     )
     if proposal is None:
         return redirect(url_for("web.model_page", model_id=model_id))
-    flash(f"Revision {number} ist dem Upstream-Modell vorgeschlagen.")
+    flash(_("Revision %(number)s ist dem Upstream-Modell vorgeschlagen.", number=number))
     return redirect(url_for(".proposal_page", proposal_id=proposal.id))
 
 
@@ -261,14 +269,14 @@ def withdraw_page(proposal_id: uuid.UUID) -> Response:
     if WithdrawForm().validate_on_submit() and _attempt(
         lambda: proposals.withdraw_proposal(session, actor, proposal)
     ):
-        flash("Der Vorschlag ist zurückgezogen.")
+        flash(_("Der Vorschlag ist zurückgezogen."))
     return redirect(url_for(".proposal_page", proposal_id=proposal_id))
 
 
 def _decide(proposal: ChangeProposal, form: ProposalDecisionForm) -> Response | int:
     """Store the decision and redirect, or the status to show the form again with (422)."""
     if not form.validate_on_submit() or form.decision.data not in {"accept", "decline"}:
-        form.decision.errors = ["Bitte wählen Sie eine Entscheidung."]
+        form.decision.errors = [_("Bitte wählen Sie eine Entscheidung.")]
         return 422
     return store_decision(
         form,
@@ -291,11 +299,13 @@ def _decided_redirect(proposal: ChangeProposal) -> Response:
 
 def _decided_message(proposal: ChangeProposal) -> str:
     if proposal.created_revision is not None:
-        return (
-            f"Der Vorschlag ist angenommen: Revision {proposal.created_revision.number} von "
-            f"„{proposal.target_model.title}“ ist als Entwurf angelegt."
+        return _(
+            "Der Vorschlag ist angenommen: Revision %(number)s von „%(title)s“ ist als Entwurf "
+            "angelegt.",
+            number=proposal.created_revision.number,
+            title=proposal.target_model.title,
         )
-    return "Der Vorschlag ist abgelehnt."
+    return _("Der Vorschlag ist abgelehnt.")
 
 
 def _attempt(work: Callable[[], T]) -> T | None:

@@ -14,33 +14,34 @@ from sqlalchemy.orm import Session
 
 from app.authz import Actor
 from app.errors import NotFound, ValidationFailed
+from app.i18n import _, _l
 from app.library import analysis
 from app.library import services as library
 from app.library.models import ProcessModel, Revision
 
 ADDED, REMOVED, CHANGED, LAYOUT = "added", "removed", "changed", "layout"
 STATUS_LABELS = {
-    ADDED: "hinzugefügt",
-    REMOVED: "entfernt",
-    CHANGED: "geändert",
-    LAYOUT: "nur Layout",
+    ADDED: _l("hinzugefügt"),
+    REMOVED: _l("entfernt"),
+    CHANGED: _l("geändert"),
+    LAYOUT: _l("nur Layout"),
 }
 STATUS_SYMBOLS = {ADDED: "+", REMOVED: "−", CHANGED: "~", LAYOUT: "↔"}
 FIELD_LABELS = {
-    "name": "Name",
-    "type": "Typ",
-    "documentation": "Dokumentation",
-    "lane": "Lane",
-    "flow": "Verbindungen",
-    "condition": "Bedingung",
-    "default": "Standardfluss",
-    "attributes": "Eigenschaften",
+    "name": _l("Name"),
+    "type": _l("Typ"),
+    "documentation": _l("Dokumentation"),
+    "lane": _l("Lane"),
+    "flow": _l("Verbindungen"),
+    "condition": _l("Bedingung"),
+    "default": _l("Standardfluss"),
+    "attributes": _l("Eigenschaften"),
 }
 LAYOUT_LABELS = {
-    "moved": "verschoben",
-    "resized": "Größe geändert",
-    "rerouted": "anders geführt",
-    "label": "Beschriftung verschoben",
+    "moved": _l("verschoben"),
+    "resized": _l("Größe geändert"),
+    "rerouted": _l("anders geführt"),
+    "label": _l("Beschriftung verschoben"),
 }
 UPSTREAM = "upstream"
 
@@ -53,7 +54,7 @@ def classify(diff: dict[str, Any], names: dict[str, tuple[str, str]]) -> list[di
     entries += [_entry(CHANGED, item, "both", _changed_detail(item)) for item in diff["changed"]]
     for item in diff["layout"]:
         name, kind = names.get(item["id"], ("", ""))
-        detail = LAYOUT_LABELS.get(item["kind"], item["kind"])
+        detail = str(LAYOUT_LABELS.get(item["kind"], item["kind"]))
         entries.append(_entry(LAYOUT, {**item, "name": name, "type": kind}, "both", detail))
     return entries
 
@@ -62,7 +63,7 @@ def _entry(status: str, item: dict[str, Any], side: str, detail: str) -> dict[st
     return {
         "id": item["id"],
         "status": status,
-        "label": STATUS_LABELS[status],
+        "label": str(STATUS_LABELS[status]),
         "symbol": STATUS_SYMBOLS[status],
         "name": item.get("name") or "",
         "type": item.get("type") or "",
@@ -73,7 +74,7 @@ def _entry(status: str, item: dict[str, Any], side: str, detail: str) -> dict[st
 
 def _changed_detail(item: dict[str, Any]) -> str:
     return ", ".join(
-        FIELD_LABELS.get(change["field"], change["field"]) for change in item["changes"]
+        str(FIELD_LABELS.get(change["field"], change["field"])) for change in item["changes"]
     )
 
 
@@ -101,7 +102,7 @@ def compare(
     Without ``new`` the newest visible revision is shown, without ``old`` its predecessor."""
     revisions = library.list_revisions(session, actor, model)
     if not revisions:
-        raise NotFound("Dieses Modell hat keine sichtbare Revision.")
+        raise NotFound(_("Dieses Modell hat keine sichtbare Revision."))
     after = _pick(session, actor, model, new) if new else revisions[0]
     if old == UPSTREAM:
         before = _upstream_revision(session, actor, model)
@@ -122,14 +123,14 @@ def compare(
 
 def _pick(session: Session, actor: Actor, model: ProcessModel, number: str) -> Revision:
     if not number.isdigit() or not 1 <= int(number) <= 1_000_000:
-        raise ValidationFailed("Bitte geben Sie eine Revisionsnummer an.")
+        raise ValidationFailed(_("Bitte geben Sie eine Revisionsnummer an."))
     return library.get_revision(session, actor, model, int(number))
 
 
 def _upstream_revision(session: Session, actor: Actor, model: ProcessModel) -> Revision:
     upstream = model.upstream_revision
     if upstream is None:
-        raise NotFound("Dieses Modell ist aus keinem anderen abgeleitet.")
+        raise NotFound(_("Dieses Modell ist aus keinem anderen abgeleitet."))
     return library.get_revision_by_id(session, actor, upstream.id)
 
 

@@ -10,6 +10,7 @@ from app.authz import Permission, require, requires
 from app.config import current_settings
 from app.db import request_session
 from app.errors import DomainError
+from app.i18n import _, _l
 from app.identity.auth import current_actor
 from app.peering import peers
 from app.peering.forms import ActionForm, ConfirmForm, PeerForm, VouchForm
@@ -18,9 +19,9 @@ from app.peering.models import PeerState
 bp = Blueprint("peers_admin", __name__, url_prefix="/verwaltung/peers")
 CLIENT_FACTORY_KEY = "musterregister.peer_client_factory"
 STATE_LABELS = {
-    PeerState.PENDING: "wartet auf Bestätigung",
-    PeerState.ACTIVE: "aktiv",
-    PeerState.PAUSED: "pausiert",
+    PeerState.PENDING: _l("wartet auf Bestätigung"),
+    PeerState.ACTIVE: _l("aktiv"),
+    PeerState.PAUSED: _l("pausiert"),
 }
 
 
@@ -68,8 +69,11 @@ def _add(form: PeerForm) -> str | None:
         return None
     database.commit()
     flash(
-        f"Die Instanz „{peer.instance_name}“ ist eingetragen. Bitte den Fingerabdruck bestätigen; "
-        "erst dann wird sie abgeglichen."
+        _(
+            "Die Instanz „%(name)s“ ist eingetragen. Bitte den Fingerabdruck bestätigen; "
+            "erst dann wird sie abgeglichen.",
+            name=peer.instance_name,
+        )
     )
     return peer.name
 
@@ -121,7 +125,7 @@ def confirm(name: str):
         _form_errors(form, error)
         return _render_peer(name, form, error.status)
     database.commit()
-    flash("Der Fingerabdruck ist bestätigt; die Instanz wird ab jetzt abgeglichen.")
+    flash(_("Der Fingerabdruck ist bestätigt; die Instanz wird ab jetzt abgeglichen."))
     return redirect(url_for("peers_admin.peer_page", name=name))
 
 
@@ -134,20 +138,20 @@ def vouching(name: str):
     if form.validate_on_submit():
         peers.set_accept_vouched(database, actor, peer, bool(form.accept.data))
         database.commit()
-        flash("Die Einstellung zu weitergegebenen Inhalten ist gespeichert.")
+        flash(_("Die Einstellung zu weitergegebenen Inhalten ist gespeichert."))
     return redirect(url_for("peers_admin.peer_page", name=name))
 
 
 @bp.route("/<string:name>/pausieren", methods=["POST"])
 @requires(Permission.PEERS_MANAGE)
 def pause(name: str):
-    return _act(name, peers.pause_peer, "Der Abgleich mit dieser Instanz ruht.")
+    return _act(name, peers.pause_peer, _("Der Abgleich mit dieser Instanz ruht."))
 
 
 @bp.route("/<string:name>/fortsetzen", methods=["POST"])
 @requires(Permission.PEERS_MANAGE)
 def resume(name: str):
-    return _act(name, peers.resume_peer, "Der Abgleich mit dieser Instanz läuft wieder.")
+    return _act(name, peers.resume_peer, _("Der Abgleich mit dieser Instanz läuft wieder."))
 
 
 @bp.route("/<string:name>/entfernen", methods=["POST"])
@@ -160,7 +164,11 @@ def remove(name: str):
     withdrawn = peers.remove_peer(database, actor, peer)
     database.commit()
     flash(
-        f"Die Instanz „{name}“ ist entfernt; {withdrawn} gespiegelte Revisionen sind zurückgezogen."
+        _(
+            "Die Instanz „%(name)s“ ist entfernt; %(withdrawn)s gespiegelte Revisionen sind zurückgezogen.",
+            name=name,
+            withdrawn=withdrawn,
+        )
     )
     return redirect(url_for("peers_admin.peer_list"))
 

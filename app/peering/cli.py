@@ -63,7 +63,7 @@ def peers_list() -> None:
         for peer in rows:
             lag = "–" if peer.lag_events is None else str(peer.lag_events)
             click.echo(
-                f"{peer.name:20} {peer.base_url:40} {STATE_LABELS[peer.state]:24} "
+                f"{peer.name:20} {peer.base_url:40} {STATE_LABELS[peer.state]!s:24} "
                 f"{_when(peer.last_success_at):17} {lag:>9}  {peer.last_error or '–'}"
             )
         if not rows:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import DomainError
+from app.i18n import _
 from app.peering.models import InstanceKey
 
 HKDF_INFO = b"musterregister federation instance signing key v1"
@@ -61,9 +62,11 @@ def decrypt_private(token: bytes, secret_key: str) -> JWK:
         return json.loads(_fernet(secret_key).decrypt(token))
     except InvalidToken:
         raise KeyUnavailable(
-            "Der private Signierschlüssel lässt sich mit dem aktuellen SECRET_KEY nicht "
-            "entschlüsseln. Wurde der SECRET_KEY geändert? Dann mit "
-            "'musterregister federation rotate-key' einen neuen Schlüssel anlegen."
+            _(
+                "Der private Signierschlüssel lässt sich mit dem aktuellen SECRET_KEY nicht "
+                "entschlüsseln. Wurde der SECRET_KEY geändert? Dann mit "
+                "'musterregister federation rotate-key' einen neuen Schlüssel anlegen."
+            )
         ) from None
 
 
@@ -143,7 +146,7 @@ def _add_key(session: Session, secret_key: str) -> InstanceKey | None:
 def _reread(session: Session) -> InstanceKey:
     key = active_key(session)
     if key is None:  # pragma: no cover - only after a lost race that left no active key
-        raise KeyUnavailable("Es gibt keinen aktiven Signierschlüssel.")
+        raise KeyUnavailable(_("Es gibt keinen aktiven Signierschlüssel."))
     return key
 
 

@@ -25,6 +25,7 @@ from app.audit.services import record
 from app.authz import Actor, Permission, require
 from app.db import utcnow
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.i18n import _
 from app.library.models import Revision, RevisionStatus
 from app.peering.models import Peer, PeerState, Refusal
 
@@ -55,7 +56,7 @@ def get_peer(session: Session, actor: Actor, name: str) -> Peer:
     require(actor, Permission.PEERS_MANAGE)
     peer = session.scalar(select(Peer).where(Peer.name == name))
     if peer is None:
-        raise NotFound(f"Eine Partnerinstanz „{name}“ gibt es nicht.")
+        raise NotFound(_("Eine Partnerinstanz „%(name)s“ gibt es nicht.", name=name))
     return peer
 
 
@@ -111,9 +112,11 @@ def normalise_url(raw: str) -> str:
     url = (raw or "").strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise _invalid("base_url", "Bitte eine Adresse mit http:// oder https:// angeben.")
+        raise _invalid("base_url", _("Bitte eine Adresse mit http:// oder https:// angeben."))
     if parts.query or parts.fragment or parts.username or parts.password:
-        raise _invalid("base_url", "Die Adresse darf keine Anmeldedaten, Abfrage oder Anker haben.")
+        raise _invalid(
+            "base_url", _("Die Adresse darf keine Anmeldedaten, Abfrage oder Anker haben.")
+        )
     return url
 
 
@@ -130,7 +133,7 @@ def add_peer(
     require(actor, Permission.PEERS_MANAGE)
     name, url = _check_name(name), normalise_url(base_url)
     if url == normalise_url(own_base_url):
-        raise _invalid("base_url", "Das ist die Adresse dieser Instanz selbst.")
+        raise _invalid("base_url", _("Das ist die Adresse dieser Instanz selbst."))
     info = _fetch_instance(client_factory, url)  # before any query: no lock held while waiting
     _check_instance(info, url)
     jwks = _public_jwks(info.get("jwks"))
@@ -159,8 +162,10 @@ def confirm_peer(session: Session, actor: Actor, peer: Peer, fingerprint_typed: 
     if _compact(fingerprint_typed) != _compact(peer.fingerprint):
         raise _invalid(
             "fingerprint",
-            "Der Fingerabdruck stimmt nicht mit den Schlüsseln der Instanz überein. Bitte beim "
-            "Betrieb der Instanz nachfragen; nichts wurde bestätigt.",
+            _(
+                "Der Fingerabdruck stimmt nicht mit den Schlüsseln der Instanz überein. Bitte beim "
+                "Betrieb der Instanz nachfragen; nichts wurde bestätigt."
+            ),
         )
     before = snapshot(peer)
     peer.state, peer.last_error, peer.last_error_at = PeerState.ACTIVE, None, None
@@ -182,7 +187,7 @@ def set_accept_vouched(session: Session, actor: Actor, peer: Peer, accept: bool)
 def pause_peer(session: Session, actor: Actor, peer: Peer) -> Peer:
     require(actor, Permission.PEERS_MANAGE)
     if peer.state is not PeerState.ACTIVE:
-        raise Conflict("Nur eine aktive Partnerinstanz lässt sich pausieren.")
+        raise Conflict(_("Nur eine aktive Partnerinstanz lässt sich pausieren."))
     return _set_state(session, actor, peer, PeerState.PAUSED, "peer.paused")
 
 
@@ -190,8 +195,10 @@ def resume_peer(session: Session, actor: Actor, peer: Peer) -> Peer:
     require(actor, Permission.PEERS_MANAGE)
     if peer.state is not PeerState.PAUSED:
         raise Conflict(
-            "Nur eine pausierte Partnerinstanz lässt sich fortsetzen; eine neue muss zuerst "
-            "ihren Fingerabdruck bestätigt bekommen."
+            _(
+                "Nur eine pausierte Partnerinstanz lässt sich fortsetzen; eine neue muss zuerst "
+                "ihren Fingerabdruck bestätigt bekommen."
+            )
         )
     return _set_state(session, actor, peer, PeerState.ACTIVE, "peer.resumed")
 
@@ -290,7 +297,7 @@ def _check_name(name: str) -> str:
     if not NAME_PATTERN.match(name):
         raise _invalid(
             "name",
-            "Kurzname: 1 bis 40 Kleinbuchstaben, Ziffern oder Bindestriche, z. B. „sachsen“.",
+            _("Kurzname: 1 bis 40 Kleinbuchstaben, Ziffern oder Bindestriche, z. B. „sachsen“."),
         )
     return name
 
@@ -299,7 +306,11 @@ def _ensure_new(session: Session, name: str, url: str) -> None:
     existing = session.scalar(select(Peer).where((Peer.name == name) | (Peer.base_url == url)))
     if existing is not None:
         raise Conflict(
-            f"Diese Partnerinstanz gibt es schon: „{existing.name}“ ({existing.base_url})."
+            _(
+                "Diese Partnerinstanz gibt es schon: „%(name)s“ (%(base_url)s).",
+                name=existing.name,
+                base_url=existing.base_url,
+            )
         )
 
 
@@ -310,10 +321,17 @@ def _fetch_instance(client_factory: ClientFactory, url: str) -> dict[str, Any]:
         info = client_factory(url).instance()
     except (FederationError, ValueError) as error:
         raise _invalid(
-            "base_url", f"Die Instanz unter {url} antwortet nicht wie erwartet: {error}"
+            "base_url",
+            _(
+                "Die Instanz unter %(url)s antwortet nicht wie erwartet: %(error)s",
+                url=url,
+                error=error,
+            ),
         ) from None
     if not isinstance(info, dict):
-        raise _invalid("base_url", f"Die Instanz unter {url} liefert keine Selbstauskunft.")
+        raise _invalid(
+            "base_url", _("Die Instanz unter %(url)s liefert keine Selbstauskunft.", url=url)
+        )
     return info
 
 
@@ -323,16 +341,24 @@ def _check_instance(info: Mapping[str, Any], url: str) -> None:
         supported = ", ".join(sorted(SUPPORTED_PROTOCOL_VERSIONS))
         raise _invalid(
             "base_url",
-            f"Die Instanz spricht Protokollversion {version}; unterstützt wird {supported}.",
+            _(
+                "Die Instanz spricht Protokollversion %(version)s; unterstützt wird %(supported)s.",
+                version=version,
+                supported=supported,
+            ),
         )
     if not isinstance(info.get("name"), str) or not info["name"].strip():
-        raise _invalid("base_url", "Die Selbstauskunft der Instanz nennt keinen Namen.")
+        raise _invalid("base_url", _("Die Selbstauskunft der Instanz nennt keinen Namen."))
     reported = str(info.get("base_url") or "").rstrip("/")
     if reported != url:
         raise _invalid(
             "base_url",
-            f"Die Instanz nennt sich {reported or '(ohne Adresse)'}, nicht {url}. Bitte die "
-            "Adresse verwenden, unter der sie ihre Inhalte signiert.",
+            _(
+                "Die Instanz nennt sich %(reported)s, nicht %(url)s. Bitte die "
+                "Adresse verwenden, unter der sie ihre Inhalte signiert.",
+                reported=reported or _("(ohne Adresse)"),
+                url=url,
+            ),
         )
 
 
@@ -360,7 +386,9 @@ def _public_jwks(jwks: object) -> dict[str, Any]:
     try:
         return public_jwks(jwks)
     except InvalidKey as error:  # a malformed key is the peer's fault, never a 500
-        raise _invalid("base_url", f"Die Schlüssel der Instanz sind unbrauchbar: {error}") from None
+        raise _invalid(
+            "base_url", _("Die Schlüssel der Instanz sind unbrauchbar: %(error)s", error=error)
+        ) from None
 
 
 def _compact(fingerprint: str) -> str:

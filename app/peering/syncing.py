@@ -16,6 +16,7 @@ from app.authz import system_actor
 from app.config import Settings
 from app.db import Database
 from app.errors import DomainError, NotFound
+from app.i18n import _
 from app.peering import peers
 from app.peering.importer import DbImporter
 from app.peering.models import Peer
@@ -52,7 +53,7 @@ def sync_all(
     with database.session(write=False) as session:
         ids = [peer.id for peer in peers.active_peers(session, name)]
     if name is not None and not ids:
-        raise NotFound(f"Eine aktive Partnerinstanz „{name}“ gibt es nicht.")
+        raise NotFound(_("Eine aktive Partnerinstanz „%(name)s“ gibt es nicht.", name=name))
     return [sync_one(database, settings, peer_id, client_factory, **options) for peer_id in ids]
 
 

@@ -16,6 +16,7 @@ from app.authz import public
 from app.config import current_settings
 from app.db import get_database, request_session
 from app.errors import DomainError, NotFound
+from app.i18n import _
 from app.peering import feed, keys
 
 MAX_PAGE = 500
@@ -70,11 +71,11 @@ def changes() -> Response:
 def blob(sha256: str) -> Response:
     if not SHA256_PATTERN.fullmatch(sha256):
         raise BadFeedRequest(
-            "Ein Inhalt wird mit seinem SHA-256 abgerufen: 64 Hexziffern (0-9, a-f)."
+            _("Ein Inhalt wird mit seinem SHA-256 abgerufen: 64 Hexziffern (0-9, a-f).")
         )
     data = feed.blob(request_session(), sha256)
     if data is None:
-        raise NotFound("Diesen Inhalt gibt es in diesem Feed nicht.")
+        raise NotFound(_("Diesen Inhalt gibt es in diesem Feed nicht."))
     response = Response(data, mimetype="application/octet-stream")
     response.headers["Cache-Control"] = IMMUTABLE
     response.set_etag(sha256)
@@ -87,12 +88,27 @@ def _int_argument(name: str, default: int, minimum: int, maximum: int | None) ->
         return default
     value = int(raw) if re.fullmatch(r"[0-9]{1,18}", raw) else None
     if value is None or value < minimum or (maximum is not None and value > maximum):
-        bounds = f"zwischen {minimum} und {maximum}" if maximum else f"ab {minimum}"
         raise BadFeedRequest(
-            f"Der Parameter '{name}' muss eine ganze Zahl {bounds} sein.",
-            errors={name: [f"'{raw}' ist ungültig."]},
+            _bounds_message(name, minimum, maximum),
+            errors={name: [_("'%(value)s' ist ungültig.", value=raw)]},
         )
     return value
+
+
+def _bounds_message(name: str, minimum: int, maximum: int | None) -> str:
+    if maximum:
+        return _(
+            "Der Parameter '%(name)s' muss eine ganze Zahl zwischen %(minimum)s und %(maximum)s "
+            "sein.",
+            name=name,
+            minimum=minimum,
+            maximum=maximum,
+        )
+    return _(
+        "Der Parameter '%(name)s' muss eine ganze Zahl ab %(minimum)s sein.",
+        name=name,
+        minimum=minimum,
+    )
 
 
 def _json(body: dict[str, Any]) -> Response:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from app.audit.services import record
 from app.authz import Actor, Permission, is_allowed, require
 from app.errors import ValidationFailed
+from app.i18n import _
 from app.library.models import ProcessModel, Revision
 from app.review import notifications
 from app.review.models import Comment, NotificationKind
@@ -95,8 +96,8 @@ def get_comment(session: Session, revision: Revision, comment_id: uuid.UUID) -> 
 
 def _foreign_parent() -> ValidationFailed:
     return ValidationFailed(
-        "Der Kommentar, auf den Sie antworten, gehört nicht zu dieser Revision.",
-        errors={"parent_id": ["Unbekannter Kommentar dieser Revision."]},
+        _("Der Kommentar, auf den Sie antworten, gehört nicht zu dieser Revision."),
+        errors={"parent_id": [_("Unbekannter Kommentar dieser Revision.")]},
     )
 
 
@@ -104,14 +105,15 @@ def _checked_body(body: str) -> str:
     text = (body or "").replace("\r\n", "\n").strip("\n").rstrip()
     if not text.strip():
         raise ValidationFailed(
-            "Bitte schreiben Sie einen Kommentar.", errors={"body": ["Pflichtfeld."]}
+            _("Bitte schreiben Sie einen Kommentar."), errors={"body": [_("Pflichtfeld.")]}
         )
     if len(text) > MAX_BODY_LENGTH:
         raise ValidationFailed(
-            f"Ein Kommentar darf höchstens {MAX_BODY_LENGTH:,} Zeichen lang sein.".replace(
-                ",", "."
+            _(
+                "Ein Kommentar darf höchstens %(limit)s Zeichen lang sein.",
+                limit=f"{MAX_BODY_LENGTH:,}".replace(",", "."),
             ),
-            errors={"body": [f"Höchstens {MAX_BODY_LENGTH} Zeichen."]},
+            errors={"body": [_("Höchstens %(limit)s Zeichen.", limit=MAX_BODY_LENGTH)]},
         )
     return text
 
@@ -120,8 +122,12 @@ def _checked_element(revision: Revision, element_id: str | None) -> str | None:
     element_id = (element_id or "").strip() or None
     if element_id is not None and element_id not in element_names(revision):
         raise ValidationFailed(
-            f"Das Element „{element_id[:100]}“ gibt es in Revision {revision.number} nicht.",
-            errors={"element_id": ["Unbekanntes BPMN-Element dieser Revision."]},
+            _(
+                "Das Element „%(element)s“ gibt es in Revision %(number)s nicht.",
+                element=element_id[:100],
+                number=revision.number,
+            ),
+            errors={"element_id": [_("Unbekanntes BPMN-Element dieser Revision.")]},
         )
     return element_id
 
@@ -133,9 +139,12 @@ def _check_parent(session: Session, revision: Revision, parent: Comment | None) 
         raise _foreign_parent()
     if depth_of(session, parent) >= MAX_DEPTH:
         raise ValidationFailed(
-            f"Antworten lassen sich höchstens {MAX_DEPTH} Ebenen tief schachteln. "
-            "Bitte antworten Sie weiter oben im Gespräch.",
-            errors={"parent_id": [f"Höchstens {MAX_DEPTH} Ebenen."]},
+            _(
+                "Antworten lassen sich höchstens %(depth)s Ebenen tief schachteln. "
+                "Bitte antworten Sie weiter oben im Gespräch.",
+                depth=MAX_DEPTH,
+            ),
+            errors={"parent_id": [_("Höchstens %(depth)s Ebenen.", depth=MAX_DEPTH)]},
         )
 
 

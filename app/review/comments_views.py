@@ -17,6 +17,7 @@ from wtforms import HiddenField, StringField, TextAreaField
 from app.authz import Actor, Permission, is_allowed, requires
 from app.db import request_session
 from app.errors import DomainError
+from app.i18n import _, _l
 from app.identity.auth import current_actor
 from app.library.models import Revision
 from app.review import comments, services
@@ -29,9 +30,9 @@ BACK_TO_REVIEW = "pruefung"
 
 
 class CommentForm(FlaskForm):
-    body = TextAreaField("Kommentar")
+    body = TextAreaField(_l("Kommentar"))
     parent_id = HiddenField()
-    element_id = StringField("BPMN-Element")
+    element_id = StringField(_l("BPMN-Element"))
     ziel = HiddenField()
 
 
@@ -116,7 +117,9 @@ def _pins(
                     "element": comment.element_id,
                     "target": f"kommentar-{comment.id}",
                     "number": number,
-                    "label": f"Kommentar {number} zu „{label}“ anzeigen",
+                    "label": _(
+                        "Kommentar %(number)s zu „%(label)s“ anzeigen", number=number, label=label
+                    ),
                 }
             )
         for reply in thread.replies:
@@ -134,7 +137,7 @@ def add_comment_page(model_id: uuid.UUID, number: int) -> Response:
     revision = services.revision_of(session, actor, model_id, number)  # 404 before anything else
     form = CommentForm()
     if not form.validate_on_submit():
-        flash("Das Formular war abgelaufen. Bitte versuchen Sie es noch einmal.", "error")
+        flash(_("Das Formular war abgelaufen. Bitte versuchen Sie es noch einmal."), "error")
         return _back(revision, form.ziel.data)
     try:
         comment = comments.add_comment(
@@ -152,7 +155,7 @@ def add_comment_page(model_id: uuid.UUID, number: int) -> Response:
         flash(error.detail, "error")
         return _back(revision, form.ziel.data)
     session.commit()
-    flash("Ihr Kommentar ist gespeichert.")
+    flash(_("Ihr Kommentar ist gespeichert."))
     return _back(revision, form.ziel.data, anchor=f"kommentar-{comment.id}")
 
 

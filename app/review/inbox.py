@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from app.authz import Permission, is_interactive, requires
 from app.db import get_database, request_session
 from app.errors import DomainError, NotFound
+from app.i18n import _, ngettext
 from app.identity.auth import current_actor
 from app.identity.forms import ConfirmForm
 from app.identity.models import Account
@@ -101,10 +102,12 @@ def mark_all_read() -> Response:
 
 def _all_read_message(count: int) -> str:
     if count == 0:
-        return "Es gab keine ungelesenen Benachrichtigungen."
-    if count == 1:
-        return "Eine Benachrichtigung als gelesen markiert."
-    return f"{count} Benachrichtigungen als gelesen markiert."
+        return _("Es gab keine ungelesenen Benachrichtigungen.")
+    return ngettext(
+        "Eine Benachrichtigung als gelesen markiert.",
+        "%(num)d Benachrichtigungen als gelesen markiert.",
+        count,
+    )
 
 
 def _back_to_inbox() -> str:
@@ -121,7 +124,7 @@ def _back_to_inbox() -> str:
 def _page_number() -> int:
     page = request.args.get("seite", "1")
     if not page.isdigit() or not 1 <= int(page) <= 100_000:
-        raise NotFound("Diese Seite gibt es nicht.")
+        raise NotFound(_("Diese Seite gibt es nicht."))
     return int(page)
 
 
@@ -139,7 +142,7 @@ def preferences_page():
         if form.validate_on_submit():
             services.set_preferences(session, actor, form.choices())
             session.commit()
-            flash("Ihre Einstellungen für Benachrichtigungen sind gespeichert.")
+            flash(_("Ihre Einstellungen für Benachrichtigungen sind gespeichert."))
             return redirect(url_for(".preferences_page"))
         status = 422
         _explain(form)
@@ -157,7 +160,7 @@ def _explain(form: PreferencesForm) -> None:
     for kind in NotificationKind:
         field = getattr(form, kind.value)
         if field.errors:
-            field.errors = ["Bitte wählen Sie eine der drei Möglichkeiten."]
+            field.errors = [_("Bitte wählen Sie eine der drei Möglichkeiten.")]
 
 
 # --- the header's unread count ------------------------------------------------------------------

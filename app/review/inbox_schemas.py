@@ -9,6 +9,7 @@ from app.config import current_settings
 from app.review.inbox_services import safe_link
 from app.review.models import Delivery, EmailStatus, NotificationKind
 from app.review.notifications import DELIVERY_LABELS, KIND_LABELS
+from app.review.notifications import kind_label as label_of_kind
 
 KIND_DESCRIPTION = ", ".join(f"{kind.value} ({label})" for kind, label in KIND_LABELS.items())
 DELIVERY_DESCRIPTION = ", ".join(
@@ -25,7 +26,7 @@ class NotificationQuery(PageQuerySchema):
 class NotificationOut(Schema):
     id = fields.UUID()
     kind = fields.Enum(NotificationKind, by_value=True, metadata={"description": KIND_DESCRIPTION})
-    kind_label = fields.Function(lambda n: KIND_LABELS.get(n.kind, n.kind.value))
+    kind_label = fields.Function(lambda n: label_of_kind(n.kind))
     title = fields.String()
     body = fields.String()
     link = fields.Function(

@@ -19,6 +19,7 @@ from app.audit.services import record
 from app.authz import Actor, Permission, require
 from app.db import utcnow
 from app.errors import Conflict, NotFound
+from app.i18n import _
 from app.pagination import DEFAULT_PAGE_SIZE, Page, paginate
 from app.review.models import Delivery, Notification, NotificationKind, NotificationPreference
 
@@ -73,7 +74,7 @@ def unread_count(session: Session, account_id: uuid.UUID | None) -> int:
 def get_notification(session: Session, actor: Actor, notification_id: uuid.UUID) -> Notification:
     notification = session.get(Notification, notification_id)
     if notification is None:
-        raise NotFound("Diese Benachrichtigung gibt es nicht.")
+        raise NotFound(_("Diese Benachrichtigung gibt es nicht."))
     require(actor, Permission.INBOX_USE, notification)
     return notification
 
@@ -114,7 +115,7 @@ def set_preferences(
     """Save the actor's choices (kinds left out stay as they are); returns all choices."""
     require(actor, Permission.INBOX_USE)
     if actor.account_id is None:
-        raise NotFound("Benachrichtigungen gibt es nur für Konten.")
+        raise NotFound(_("Benachrichtigungen gibt es nur für Konten."))
     rows = {row.kind: row for row in _stored(session, actor)}
     before: dict[str, str] = {}
     after: dict[str, str] = {}
@@ -151,7 +152,7 @@ def _flush(session: Session) -> None:
         session.flush()
     except IntegrityError:
         raise Conflict(
-            "Die Einstellungen wurden gerade an anderer Stelle geändert. Bitte neu laden."
+            _("Die Einstellungen wurden gerade an anderer Stelle geändert. Bitte neu laden.")
         ) from None
 
 

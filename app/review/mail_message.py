@@ -11,7 +11,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.review.inbox_services import PREFERENCES_PATH, safe_link
 from app.review.models import Notification
-from app.review.notifications import KIND_LABELS
+from app.review.notifications import kind_label
 
 SMTP_TIMEOUT = 10  # seconds per connect, read and write
 
@@ -31,7 +31,7 @@ def compose(settings: Settings, notification: Notification, hostname: str) -> Em
 
 
 def _body(notification: Notification, base_url: str) -> str:
-    kind = KIND_LABELS.get(notification.kind, notification.kind.value)
+    kind = kind_label(notification.kind)
     parts = [notification.title, ""]
     if notification.body:
         parts += [notification.body, ""]

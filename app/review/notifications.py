@@ -3,6 +3,9 @@ change they report. E-mails for them are sent only after that commit (see ``app.
 
 Each person chooses per kind: inbox and e-mail (the default), inbox only, or nothing. The person who
 caused a change is never notified of it.
+
+Titles and texts are stored, so they are written in German (the source language) whoever causes
+them; the labels of kinds and deliveries are translated where they are shown.
 """
 
 from __future__ import annotations
@@ -10,10 +13,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.authz import Actor
+from app.i18n import SOURCE_LOCALE, _, _l
 from app.identity.models import Account, Role
 from app.library.models import ProcessModel, Revision
 from app.review.models import (
@@ -25,18 +30,23 @@ from app.review.models import (
 )
 
 KIND_LABELS = {
-    NotificationKind.SUBMISSION_WAITING: "Einreichung wartet auf Prüfung",
-    NotificationKind.DECISION_MADE: "Entscheidung über Ihre Einreichung",
-    NotificationKind.COMMENT: "Kommentar zu Ihrem Modell",
-    NotificationKind.UPSTREAM_PUBLISHED: "Upstream hat eine neue Revision veröffentlicht",
-    NotificationKind.PROPOSAL_RECEIVED: "Änderungsvorschlag eingegangen",
+    NotificationKind.SUBMISSION_WAITING: _l("Einreichung wartet auf Prüfung"),
+    NotificationKind.DECISION_MADE: _l("Entscheidung über Ihre Einreichung"),
+    NotificationKind.COMMENT: _l("Kommentar zu Ihrem Modell"),
+    NotificationKind.UPSTREAM_PUBLISHED: _l("Upstream hat eine neue Revision veröffentlicht"),
+    NotificationKind.PROPOSAL_RECEIVED: _l("Änderungsvorschlag eingegangen"),
 }
 DELIVERY_LABELS = {
-    Delivery.INBOX_AND_EMAIL: "Postfach und E-Mail",
-    Delivery.INBOX: "nur Postfach",
-    Delivery.OFF: "aus",
+    Delivery.INBOX_AND_EMAIL: _l("Postfach und E-Mail"),
+    Delivery.INBOX: _l("nur Postfach"),
+    Delivery.OFF: _l("aus"),
 }
 TITLE_LIMIT = 300
+
+
+def kind_label(kind: NotificationKind) -> str:
+    """The kind in the reader's language."""
+    return str(KIND_LABELS.get(kind, kind.value))
 
 
 def notify(
@@ -115,13 +125,23 @@ def accounts_by_id(session: Session, account_ids: Iterable[uuid.UUID | None]) ->
 
 def submission_waiting(session: Session, actor: Actor, revision: Revision) -> None:
     model = revision.model
+    with force_locale(SOURCE_LOCALE):
+        title = _(
+            "Zur Prüfung: %(title)s, Revision %(number)s",
+            title=model.title,
+            number=revision.number,
+        )
+        body = _(
+            "%(authority)s hat die Revision zur Veröffentlichung eingereicht.",
+            authority=model.authority.name,
+        )
     notify(
         session,
         actor,
         NotificationKind.SUBMISSION_WAITING,
         reviewers_outside(session, model.authority_id),
-        title=f"Zur Prüfung: {model.title}, Revision {revision.number}",
-        body=f"{model.authority.name} hat die Revision zur Veröffentlichung eingereicht.",
+        title=title,
+        body=body,
         link=f"/pruefung/{model.id}/{revision.number}",
     )
 
@@ -130,12 +150,19 @@ def decision_made(
     session: Session, actor: Actor, revision: Revision, status_label: str, comment: str
 ) -> None:
     model = revision.model
+    with force_locale(SOURCE_LOCALE):  # status_label may be lazy: German as well
+        title = _(
+            "%(title)s, Revision %(number)s: %(status)s",
+            title=model.title,
+            number=revision.number,
+            status=status_label,
+        )
     notify(
         session,
         actor,
         NotificationKind.DECISION_MADE,
         accounts_by_id(session, [revision.submitted_by_id, revision.author_account_id]),
-        title=f"{model.title}, Revision {revision.number}: {status_label}",
+        title=title,
         body=comment,
         link=f"/modelle/{model.id}",
     )
@@ -148,16 +175,22 @@ def upstream_published(session: Session, actor: Actor, revision: Revision) -> No
             select(ProcessModel).where(ProcessModel.upstream_model_id == revision.model_id)
         )
     )
+    with force_locale(SOURCE_LOCALE):
+        body = _(
+            "%(authority)s hat Revision %(number)s von „%(title)s“ veröffentlicht.",
+            authority=revision.model.authority.name,
+            number=revision.number,
+            title=revision.model.title,
+        )
     for fork in forks:
+        with force_locale(SOURCE_LOCALE):
+            title = _("Neue Upstream-Revision für %(title)s", title=fork.title)
         notify(
             session,
             actor,
             NotificationKind.UPSTREAM_PUBLISHED,
             contributors_of(session, [fork.authority_id]),
-            title=f"Neue Upstream-Revision für {fork.title}",
-            body=(
-                f"{revision.model.authority.name} hat Revision {revision.number} von "
-                f"„{revision.model.title}“ veröffentlicht."
-            ),
+            title=title,
+            body=body,
             link=f"/modelle/{fork.id}",
         )

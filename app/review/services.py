@@ -22,6 +22,7 @@ from app.authz import Actor, Permission, require
 from app.catalog.models import OzgService, Process
 from app.db import utcnow
 from app.errors import Conflict, ValidationFailed
+from app.i18n import _
 from app.identity.models import Authority
 from app.library import analysis
 from app.library import services as library
@@ -55,7 +56,7 @@ def submit(session: Session, actor: Actor, revision: Revision, *, comment: str =
     status = target(revision.status, Action.SUBMIT)
     if not revision.is_valid:
         raise ValidationFailed(
-            "Nur eine Revision ohne Schema- und Importfehler kann eingereicht werden.",
+            _("Nur eine Revision ohne Schema- und Importfehler kann eingereicht werden."),
             errors={"validation": [issue.get("message", "") for issue in revision.validation]},
         )
     before = _state(revision)
@@ -84,8 +85,8 @@ def decide(
     require(actor, Permission.REVIEW_DECIDE, revision)
     if decision is not Decision.APPROVE and not comment.strip():
         raise ValidationFailed(
-            "Bitte begründen Sie die Entscheidung.",
-            errors={"comment": ["Pflichtfeld, wenn Änderungen erbeten oder abgelehnt werden."]},
+            _("Bitte begründen Sie die Entscheidung."),
+            errors={"comment": [_("Pflichtfeld, wenn Änderungen erbeten oder abgelehnt werden.")]},
         )
     status = target(revision.status, decision.action)  # 409 unless submitted
     before = _state(revision)
@@ -270,10 +271,10 @@ def _flush(session: Session) -> None:
         session.flush()
     except StaleDataError:
         raise ReviewConflict(
-            "Über diese Revision wurde gerade anders entschieden. Bitte laden Sie die Seite neu."
+            _("Über diese Revision wurde gerade anders entschieden. Bitte laden Sie die Seite neu.")
         ) from None
     except IntegrityError:
-        raise ReviewConflict("Sie haben in dieser Prüfrunde bereits entschieden.") from None
+        raise ReviewConflict(_("Sie haben in dieser Prüfrunde bereits entschieden.")) from None
 
 
 def _state(revision: Revision) -> dict[str, object]:

@@ -16,38 +16,39 @@ from app.authz import Permission, is_allowed, requires
 from app.config import current_settings
 from app.db import request_session
 from app.errors import DomainError
+from app.i18n import _, _l
 from app.identity.auth import current_actor
 from app.library.api import unpacked_limit
 from app.library.models import Revision
 from app.review import comments_views, services
 from app.review.services import MAX_COMMENT_LENGTH
-from app.review.workflow import ACTION_LABELS, Decision
+from app.review.workflow import Decision
 from app.web.decisions import REFUSALS, store_decision
 
 bp = Blueprint("review_pages", __name__)
 
 DECISION_LABELS = {
-    Decision.APPROVE: "Freigeben",
-    Decision.REQUEST_CHANGES: "Änderungen erbitten",
-    Decision.REJECT: "Ablehnen",
+    Decision.APPROVE: _l("Freigeben"),
+    Decision.REQUEST_CHANGES: _l("Änderungen erbitten"),
+    Decision.REJECT: _l("Ablehnen"),
 }
 
 
 class DecisionForm(FlaskForm):
     decision = RadioField(
-        "Entscheidung",
+        _l("Entscheidung"),
         choices=[
             SelectChoice(decision.value, label) for decision, label in DECISION_LABELS.items()
         ],
     )
     comment = TextAreaField(
-        "Kommentar", validators=[Length(max=MAX_COMMENT_LENGTH)], render_kw={"rows": 5}
+        _l("Kommentar"), validators=[Length(max=MAX_COMMENT_LENGTH)], render_kw={"rows": 5}
     )
 
 
 class SubmitForm(FlaskForm):
     comment = TextAreaField(
-        "Hinweis für die Prüfenden (optional)",
+        _l("Hinweis für die Prüfenden (optional)"),
         validators=[Length(max=MAX_COMMENT_LENGTH)],
         render_kw={"rows": 3},
     )
@@ -124,14 +125,14 @@ def submit_page(model_id: uuid.UUID, number: int) -> Response:
             flash(error.detail, "error")
         else:
             session.commit()
-            flash(f"Revision {number} ist zur Prüfung eingereicht.")
+            flash(_("Revision %(number)s ist zur Prüfung eingereicht.", number=number))
     return redirect(url_for("web.model_page", model_id=model_id))
 
 
 def _decide(revision: Revision, form: DecisionForm) -> Response | int:
     """Store the decision and redirect, or the status to show the form again with (422)."""
     if not form.validate_on_submit() or not form.decision.data:
-        form.decision.errors = ["Bitte wählen Sie eine Entscheidung."]
+        form.decision.errors = [_("Bitte wählen Sie eine Entscheidung.")]
         return 422
     return store_decision(
         form,
@@ -155,13 +156,24 @@ def _decided(message: str, target: str) -> Response:
 def _decided_message(outcome: services.Outcome) -> str:
     number, title = outcome.revision.number, outcome.revision.model.title
     if outcome.published:
-        return f"„{title}“, Revision {number}, ist veröffentlicht."
-    if outcome.decision.decision is Decision.APPROVE:
-        return (
-            f"Ihre Freigabe ist gespeichert ({outcome.revision.approvals} von "
-            f"{outcome.approvals_required}); „{title}“ wartet auf weitere Prüfende."
+        return _(
+            "„%(title)s“, Revision %(number)s, ist veröffentlicht.", title=title, number=number
         )
-    return f"„{title}“, Revision {number}, wurde {ACTION_LABELS[outcome.decision.decision.action]}."
+    if outcome.decision.decision is Decision.APPROVE:
+        return _(
+            "Ihre Freigabe ist gespeichert (%(approvals)s von %(required)s); „%(title)s“ wartet "
+            "auf weitere Prüfende.",
+            approvals=outcome.revision.approvals,
+            required=outcome.approvals_required,
+            title=title,
+        )
+    if outcome.decision.decision is Decision.REJECT:
+        return _("„%(title)s“, Revision %(number)s, wurde abgelehnt.", title=title, number=number)
+    return _(
+        "„%(title)s“, Revision %(number)s, wurde zur Überarbeitung zurückgegeben.",
+        title=title,
+        number=number,
+    )
 
 
 def _positive_int(raw: str | None) -> int | None:

@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from app.authz import Actor, Permission, is_allowed, is_interactive
 from app.errors import Conflict
+from app.i18n import _, _l
 from app.library.models import Revision, RevisionStatus
 
 
@@ -55,21 +56,21 @@ TRANSITIONS: dict[tuple[RevisionStatus, Action], RevisionStatus] = {
 }
 
 STATUS_LABELS = {
-    S.DRAFT: "Entwurf",
-    S.SUBMITTED: "eingereicht",
-    S.PUBLISHED: "veröffentlicht",
-    S.CHANGES_REQUESTED: "Änderungen erbeten",
-    S.REJECTED: "abgelehnt",
-    S.WITHDRAWN: "zurückgezogen",
-    S.SUPERSEDED: "ersetzt",
+    S.DRAFT: _l("Entwurf"),
+    S.SUBMITTED: _l("eingereicht"),
+    S.PUBLISHED: _l("veröffentlicht"),
+    S.CHANGES_REQUESTED: _l("Änderungen erbeten"),
+    S.REJECTED: _l("abgelehnt"),
+    S.WITHDRAWN: _l("zurückgezogen"),
+    S.SUPERSEDED: _l("ersetzt"),
 }
 ACTION_LABELS = {
-    Action.SUBMIT: "eingereicht",
-    Action.APPROVE: "freigegeben",
-    Action.REQUEST_CHANGES: "zur Überarbeitung zurückgegeben",
-    Action.REJECT: "abgelehnt",
-    Action.WITHDRAW: "zurückgezogen",
-    Action.SUPERSEDE: "ersetzt",
+    Action.SUBMIT: _l("eingereicht"),
+    Action.APPROVE: _l("freigegeben"),
+    Action.REQUEST_CHANGES: _l("zur Überarbeitung zurückgegeben"),
+    Action.REJECT: _l("abgelehnt"),
+    Action.WITHDRAW: _l("zurückgezogen"),
+    Action.SUPERSEDE: _l("ersetzt"),
 }
 
 
@@ -83,8 +84,11 @@ def target(status: RevisionStatus, action: Action) -> RevisionStatus:
         return TRANSITIONS[(status, action)]
     except KeyError:
         raise IllegalTransition(
-            f"Eine Revision im Zustand „{STATUS_LABELS[status]}“ kann nicht "
-            f"{ACTION_LABELS[action]} werden.",
+            _(
+                "Eine Revision im Zustand „%(status)s“ kann nicht %(action)s werden.",
+                status=STATUS_LABELS[status],
+                action=ACTION_LABELS[action],
+            ),
             errors={"status": [status.value], "action": [action.value]},
         ) from None
 

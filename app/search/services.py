@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 from app.authz import Actor
 from app.catalog.models import Process
 from app.errors import DomainError
+from app.i18n import _, _l
 from app.identity.models import GERMAN_STATES, Authority
 from app.library.models import ProcessModel, Revision, RevisionStatus
 from app.ops.metrics import observe_search
@@ -51,23 +52,23 @@ STEP_TYPES = frozenset(
     }
 )
 KIND_LABELS = {
-    Kind.MUSTERPROZESS.value: "Musterprozess",
-    Kind.LEISTUNG.value: "Leistung (LeiKa)",
-    Kind.BEHOERDE.value: "Prozess einer Behörde",
-    Kind.MODELL.value: "Prozessmodell",
+    Kind.MUSTERPROZESS.value: _l("Musterprozess"),
+    Kind.LEISTUNG.value: _l("Leistung (LeiKa)"),
+    Kind.BEHOERDE.value: _l("Prozess einer Behörde"),
+    Kind.MODELL.value: _l("Prozessmodell"),
 }
-TYPE_LABELS = {DocType.PROCESS.value: "Steckbrief", DocType.MODEL.value: "Prozessmodell"}
+TYPE_LABELS = {DocType.PROCESS.value: _l("Steckbrief"), DocType.MODEL.value: _l("Prozessmodell")}
 STATUS_LABELS = {status.value: label for status, label in workflow.STATUS_LABELS.items()}
-HAS_MODEL_LABELS = {"ja": "mit Modell", "nein": "ohne Modell"}
+HAS_MODEL_LABELS = {"ja": _l("mit Modell"), "nein": _l("ohne Modell")}
 FACET_TITLES = {
-    "kind": "Art",
-    "type": "Typ",
-    "authority": "Behörde",
-    "state": "Land",
-    "themenfeld": "Themenfeld",
-    "lebenslage": "Lebenslage",
-    "status": "Status",
-    "has_model": "Modell",
+    "kind": _l("Art"),
+    "type": _l("Typ"),
+    "authority": _l("Behörde"),
+    "state": _l("Land"),
+    "themenfeld": _l("Themenfeld"),
+    "lebenslage": _l("Lebenslage"),
+    "status": _l("Status"),
+    "has_model": _l("Modell"),
 }
 
 
@@ -93,18 +94,21 @@ class Query:
         object.__setattr__(self, "text", printable(self.text))
         problems = {}
         if len(self.text) > MAX_QUERY_LENGTH:
-            problems["q"] = [f"Höchstens {MAX_QUERY_LENGTH} Zeichen."]
+            problems["q"] = [_("Höchstens %(limit)s Zeichen.", limit=MAX_QUERY_LENGTH)]
         unknown = sorted(set(self.filters) - set(FACETS))
         if unknown:
-            problems["filter"] = [f"Unbekannter Filter: {', '.join(unknown)}."]
+            problems["filter"] = [_("Unbekannter Filter: %(names)s.", names=", ".join(unknown))]
         if not 1 <= self.per_page <= MAX_PAGE_SIZE:
-            problems["per_page"] = [f"Zwischen 1 und {MAX_PAGE_SIZE}."]
+            problems["per_page"] = [_("Zwischen 1 und %(limit)s.", limit=MAX_PAGE_SIZE)]
         if self.page < 1 or self.page * self.per_page > MAX_RESULT_WINDOW:
             problems["page"] = [
-                f"Es werden höchstens die ersten {MAX_RESULT_WINDOW} Treffer gezeigt."
+                _(
+                    "Es werden höchstens die ersten %(limit)s Treffer gezeigt.",
+                    limit=MAX_RESULT_WINDOW,
+                )
             ]
         if problems:
-            raise InvalidSearch("Die Suchanfrage ist ungültig.", errors=problems)
+            raise InvalidSearch(_("Die Suchanfrage ist ungültig."), errors=problems)
 
 
 @dataclass(frozen=True)
@@ -275,7 +279,7 @@ def _hit(
         id=raw.id,
         type=DocType.MODEL.value if model else DocType.PROCESS.value,
         kind=kind,
-        kind_label=KIND_LABELS[kind],
+        kind_label=str(KIND_LABELS[kind]),
         score=round(raw.score, 4),
         process_id=process.id,
         model_id=model.id if model else None,
@@ -400,7 +404,7 @@ def _facets(
         facets.append(
             Facet(
                 name=name,
-                title=FACET_TITLES[name],
+                title=str(FACET_TITLES[name]),
                 values=[
                     FacetValue(
                         value=value,
@@ -437,7 +441,7 @@ def _facet_label(name: str, value: str, authority_names: Mapping[str, str]) -> s
         "state": GERMAN_STATES,
         "authority": authority_names,
     }
-    return labels.get(name, {}).get(value, value)
+    return str(labels.get(name, {}).get(value, value))
 
 
 def facet_counts_by_name(result: SearchResult) -> dict[str, dict[str, int]]:

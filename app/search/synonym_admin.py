@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from app.audit.services import record
 from app.authz import Actor, Permission, require
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.i18n import _
 from app.search import linguistics
 from app.search.analysis import WORD_PATTERN, fold_word, stopwords
 from app.search.models import SynonymEntry
@@ -96,7 +97,7 @@ def get_synonym(session: Session, actor: Actor, term: str) -> Synonym:
     require(actor, Permission.SEARCH_SYNONYMS_MANAGE)
     found = _entry(session, entry_key(term))
     if found is None:
-        raise NotFound("Diesen Eintrag gibt es in der Synonymliste nicht.")
+        raise NotFound(_("Diesen Eintrag gibt es in der Synonymliste nicht."))
     return found
 
 
@@ -150,7 +151,9 @@ def restore(session: Session, actor: Actor, term: str) -> Synonym:
     key = entry_key(term)
     before = _existing(session, key)
     if before.shipped is None:
-        raise NotFound("Dieser Begriff wird nicht mitgeliefert; es gibt nichts wiederherzustellen.")
+        raise NotFound(
+            _("Dieser Begriff wird nicht mitgeliefert; es gibt nichts wiederherzustellen.")
+        )
     row = session.get(SynonymEntry, before.term)
     if row is not None:
         session.delete(row)
@@ -177,39 +180,53 @@ def validate(term: str, replacements: str | Iterable[str]) -> tuple[str, list[st
     if replacement_problems:
         errors["replacements"] = replacement_problems
     if errors:
-        raise ValidationFailed("Der Eintrag enthält Fehler.", errors=errors)
+        raise ValidationFailed(_("Der Eintrag enthält Fehler."), errors=errors)
     return cleaned_term, parts
 
 
 def _term_problems(term: str) -> list[str]:
     if not term:
-        return ["Bitte einen Begriff angeben."]
+        return [_("Bitte einen Begriff angeben.")]
     problems = []
     if len(term) > MAX_TERM_CHARS:
-        problems.append(f"Der Begriff darf höchstens {MAX_TERM_CHARS} Zeichen lang sein.")
+        problems.append(
+            _("Der Begriff darf höchstens %(limit)s Zeichen lang sein.", limit=MAX_TERM_CHARS)
+        )
     if len(WORD_PATTERN.findall(term)) > MAX_TERM_WORDS:
-        problems.append(f"Der Begriff darf aus höchstens {MAX_TERM_WORDS} Wörtern bestehen.")
+        problems.append(
+            _("Der Begriff darf aus höchstens %(limit)s Wörtern bestehen.", limit=MAX_TERM_WORDS)
+        )
     if not searchable_words(term):
         problems.append(
-            "Der Begriff braucht ein Wort, das die Suche nicht überspringt "
-            "(Füllwörter wie „bitte“ oder „der“ und Satzzeichen zählen nicht)."
+            _(
+                "Der Begriff braucht ein Wort, das die Suche nicht überspringt "
+                "(Füllwörter wie „bitte“ oder „der“ und Satzzeichen zählen nicht)."
+            )
         )
     return problems
 
 
 def _replacement_problems(parts: list[str], key: tuple[str, ...]) -> list[str]:
     if not parts:
-        return ["Bitte mindestens eine Ersetzung angeben."]
+        return [_("Bitte mindestens eine Ersetzung angeben.")]
     problems = []
     if len(parts) > MAX_REPLACEMENTS:
-        problems.append(f"Höchstens {MAX_REPLACEMENTS} Ersetzungen je Begriff.")
+        problems.append(_("Höchstens %(limit)s Ersetzungen je Begriff.", limit=MAX_REPLACEMENTS))
     for part in parts:
         if len(part) > MAX_REPLACEMENT_CHARS:
-            problems.append(f"„{part[:30]}…“ ist länger als {MAX_REPLACEMENT_CHARS} Zeichen.")
+            problems.append(
+                _(
+                    "„%(part)s…“ ist länger als %(limit)s Zeichen.",
+                    part=part[:30],
+                    limit=MAX_REPLACEMENT_CHARS,
+                )
+            )
         elif not searchable_words(part):
-            problems.append(f"„{part}“ enthält kein Wort, nach dem die Suche suchen könnte.")
+            problems.append(
+                _("„%(part)s“ enthält kein Wort, nach dem die Suche suchen könnte.", part=part)
+            )
         elif key and entry_key(part) == key:
-            problems.append(f"„{part}“ ist der Begriff selbst.")
+            problems.append(_("„%(part)s“ ist der Begriff selbst.", part=part))
     return problems
 
 
@@ -271,7 +288,7 @@ def _entry(session: Session, key: tuple[str, ...]) -> Synonym | None:
 def _existing(session: Session, key: tuple[str, ...]) -> Synonym:
     found = _entry(session, key)
     if found is None:
-        raise NotFound("Diesen Eintrag gibt es in der Synonymliste nicht.")
+        raise NotFound(_("Diesen Eintrag gibt es in der Synonymliste nicht."))
     return found
 
 
@@ -283,7 +300,10 @@ def _add(session: Session, row: SynonymEntry) -> None:
             session.flush()
     except IntegrityError:
         raise Conflict(
-            f"„{row.term}“ wurde gerade von jemand anderem gespeichert. Bitte die Liste neu laden."
+            _(
+                "„%(term)s“ wurde gerade von jemand anderem gespeichert. Bitte die Liste neu laden.",
+                term=row.term,
+            )
         ) from None
 
 
@@ -297,7 +317,7 @@ def _action_for_save(before: Synonym | None) -> str:
 
 def _now(entry: Synonym | None) -> Synonym:
     if entry is None:  # pragma: no cover - saving and restoring always leave an entry
-        raise NotFound("Diesen Eintrag gibt es in der Synonymliste nicht.")
+        raise NotFound(_("Diesen Eintrag gibt es in der Synonymliste nicht."))
     return entry
 
 

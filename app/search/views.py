@@ -16,6 +16,7 @@ from wtforms import HiddenField, StringField, TextAreaField
 from app.authz import Permission, public, requires
 from app.db import request_session
 from app.errors import NotFound, ValidationFailed
+from app.i18n import _, _l
 from app.identity.auth import current_actor
 from app.identity.models import GERMAN_STATES
 from app.pagination import Page
@@ -43,7 +44,7 @@ PAGE_SIZE = 10
 FACET_VALUES_SHOWN = 8
 SYNONYMS_PER_PAGE = 50
 PAGE_ARGUMENTS = ("q", "seite")
-ARGUMENT_LABELS = {"q": "Suchtext", "page": "Seite", **FACET_TITLES}
+ARGUMENT_LABELS = {"q": _l("Suchtext"), "page": _l("Seite"), **FACET_TITLES}
 _QUERY_SCHEMA = SearchQuery(partial=("q",))
 
 
@@ -81,10 +82,12 @@ def _search_query(args: MultiDict[str, str]) -> tuple[str, Query | None]:
     unknown = sorted(set(args) - {*PAGE_ARGUMENTS, *FACETS})
     if unknown:
         names = ", ".join(name[:40] for name in unknown)
-        raise InvalidSearch(f"Unbekannter Filter: {names}.", errors={"filter": [names]})
+        raise InvalidSearch(
+            _("Unbekannter Filter: %(names)s.", names=names), errors={"filter": [names]}
+        )
     repeated = sorted(name for name in args if len(args.getlist(name)) > 1)
     if repeated:
-        raise InvalidSearch(f"Jede Angabe nur einmal: {', '.join(repeated)}.")
+        raise InvalidSearch(_("Jede Angabe nur einmal: %(names)s.", names=", ".join(repeated)))
     text = printable(args.get("q", "")).strip()
     data: dict[str, str] = {name: args[name].strip() for name in FACETS if args.get(name, "")}
     data["page"] = args.get("seite", "1")
@@ -109,7 +112,9 @@ def _invalid(messages: Any) -> InvalidSearch:
         f"{ARGUMENT_LABELS.get(name, name)}: {' '.join(map(str, problems))}"
         for name, problems in errors.items()
     ]
-    return InvalidSearch(f"Die Suchanfrage ist ungültig. {' '.join(parts)}", errors=errors)
+    return InvalidSearch(
+        _("Die Suchanfrage ist ungültig. %(problems)s", problems=" ".join(parts)), errors=errors
+    )
 
 
 def search_url(**changes: str | int | None) -> str:
@@ -152,7 +157,7 @@ def _active_filters(result: SearchResult | None) -> list[tuple[str, str, str]]:
         }
     )
     return [
-        (name, FACET_TITLES[name], labels.get((name, value), value))
+        (name, str(FACET_TITLES[name]), labels.get((name, value), value))
         for name, value in result.query.filters.items()
     ]
 
@@ -162,9 +167,9 @@ def _active_filters(result: SearchResult | None) -> list[tuple[str, str, str]]:
 
 class SynonymForm(FlaskForm):
     term = StringField(
-        "Begriff", render_kw={"maxlength": synonyms.MAX_TERM_CHARS, "autocomplete": "off"}
+        _l("Begriff"), render_kw={"maxlength": synonyms.MAX_TERM_CHARS, "autocomplete": "off"}
     )
-    replacements = TextAreaField("Ersetzungen", render_kw={"rows": 4})
+    replacements = TextAreaField(_l("Ersetzungen"), render_kw={"rows": 4})
 
 
 class SynonymActionForm(FlaskForm):
@@ -197,7 +202,12 @@ def synonym_save():
             form.replacements.errors = list(error.errors.get("replacements", []))
             return _render_synonyms(form, status=422)
         session.commit()
-        flash(f"Der Eintrag „{saved.term}“ ist gespeichert. Die Suche verwendet ihn ab sofort.")
+        flash(
+            _(
+                "Der Eintrag „%(term)s“ ist gespeichert. Die Suche verwendet ihn ab sofort.",
+                term=saved.term,
+            )
+        )
         return redirect(url_for("search_admin.synonym_list", q=saved.term))
     return _render_synonyms(form, status=422)
 
@@ -211,9 +221,14 @@ def synonym_switch_off():
     entry = synonyms.switch_off(session, actor, term)
     session.commit()
     if entry is None:
-        flash(f"Der Eintrag „{term}“ ist entfernt.")
+        flash(_("Der Eintrag „%(term)s“ ist entfernt.", term=term))
     else:
-        flash(f"„{entry.term}“ ist abgeschaltet: Die Suche erweitert den Begriff nicht mehr.")
+        flash(
+            _(
+                "„%(term)s“ ist abgeschaltet: Die Suche erweitert den Begriff nicht mehr.",
+                term=entry.term,
+            )
+        )
     return redirect(url_for("search_admin.synonym_list", q=entry.term if entry else None))
 
 
@@ -225,14 +240,14 @@ def synonym_restore():
     session = request_session()
     entry = synonyms.restore(session, actor, term)
     session.commit()
-    flash(f"„{entry.term}“ gilt wieder so, wie er mitgeliefert wird.")
+    flash(_("„%(term)s“ gilt wieder so, wie er mitgeliefert wird.", term=entry.term))
     return redirect(url_for("search_admin.synonym_list", q=entry.term))
 
 
 def _action_term() -> str:
     form = SynonymActionForm()
     if not form.validate_on_submit() or not (form.term.data or "").strip():
-        raise NotFound("Diesen Eintrag gibt es in der Synonymliste nicht.")
+        raise NotFound(_("Diesen Eintrag gibt es in der Synonymliste nicht."))
     return form.term.data.strip()[: synonyms.MAX_TERM_CHARS * 2]
 
 

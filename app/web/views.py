@@ -13,6 +13,7 @@ from app.catalog.models import ProcessKind
 from app.config import current_settings
 from app.db import request_session
 from app.errors import DomainError, NotFound
+from app.i18n import _
 from app.identity import services as identity
 from app.identity.auth import current_actor
 from app.identity.models import GERMAN_STATES
@@ -156,7 +157,7 @@ def _digits(name: str, max_length: int) -> str | None:
 def _page_number() -> int:
     page = request.args.get("seite", "1")
     if not page.isdigit() or not 1 <= int(page) <= 100_000:
-        raise NotFound("Diese Seite gibt es nicht.")
+        raise NotFound(_("Diese Seite gibt es nicht."))
     return int(page)
 
 

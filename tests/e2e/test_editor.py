@@ -163,3 +163,4 @@ def meet_a_conflict(page: Page, demo_site: str, demo_database_url: str) -> None:
         ".get('Task_UnterlagenPruefen').businessObject.name"
     )
     assert names == "Unterlagen sichten"  # nothing lost in the editor
+    check_accessibility(page)  # the conflict message with its links, as a screen reader meets it

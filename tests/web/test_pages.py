@@ -41,6 +41,8 @@ def test_catalogue_filters_by_themenfeld_lebenslage_and_text(seeded_client):
     found = page(seeded_client, "/katalog?q=hundesteuer")
     assert re.search(r"\d+ Treffer", found) and "Hundesteuer anmelden" in found
     assert 'rel="next"' in page(seeded_client, "/katalog")
+    assert "<title>Katalog – Musterregister</title>" in page(seeded_client, "/katalog")
+    assert re.search(r"<title>Katalog, Seite 2 von \d+ – ", page(seeded_client, "/katalog?seite=2"))
 
 
 def test_process_page_shows_steckbrief_and_diagram(seeded_client, seeded_app):

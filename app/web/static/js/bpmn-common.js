@@ -43,7 +43,15 @@
     return true;
   }
 
-  var SEVERITY_LABELS = { error: 'Fehler', warning: 'Warnung', info: 'Hinweis' };
+  // The page's texts, translated by the template: data-text-<name> attributes on an element;
+  // {placeholders} are replaced by values.
+  function say(element, name, values) {
+    return (element.dataset[name] || '').replace(/\{(\w+)\}/g, function (match, key) {
+      return values && values[key] !== undefined ? String(values[key]) : match;
+    });
+  }
+
+  var SEVERITY_TEXTS = { error: 'textError', warning: 'textWarning', info: 'textInfo' };
 
   function clearLint(viewer) {
     var overlays = viewer.get('overlays');
@@ -63,6 +71,7 @@
   }
 
   // Markers and "!" overlays at the findings' elements, plus the list with a button per element.
+  // The list carries the texts: data-text-error, -warning, -info, -show and -show-element.
   function showLint(viewer, findings, list, empty) {
     clearLint(viewer);
     list.textContent = '';
@@ -74,15 +83,15 @@
           position: { top: -10, left: -10 }, html: lintBadge(finding)
         });
       }
-      list.appendChild(lintItem(viewer, finding, shape));
+      list.appendChild(lintItem(viewer, finding, shape, list));
     });
     empty.hidden = findings.length > 0;
   }
 
-  function lintItem(viewer, finding, shape) {
+  function lintItem(viewer, finding, shape, list) {
     var item = document.createElement('li');
     var severity = document.createElement('strong');
-    severity.textContent = (SEVERITY_LABELS[finding.severity] || 'Hinweis') + ': ';
+    severity.textContent = say(list, SEVERITY_TEXTS[finding.severity] || 'textInfo') + ': ';
     item.appendChild(severity);
     item.appendChild(document.createTextNode(finding.message + ' '));
     if (shape) {
@@ -90,13 +99,17 @@
       button.type = 'button';
       button.className = 'kern-btn kern-btn--tertiary lint-list__zeigen';
       button.innerHTML = '<span class="kern-label"></span>';
-      button.firstChild.textContent = 'Im Diagramm zeigen';
-      button.setAttribute('aria-label', 'Im Diagramm zeigen: ' + (shape.businessObject.name || shape.id));
+      button.firstChild.textContent = say(list, 'textShow');
+      button.setAttribute('aria-label', say(list, 'textShowElement', {
+        element: shape.businessObject.name || shape.id
+      }));
       button.addEventListener('click', function () { focusElement(viewer, shape.id); });
       item.appendChild(button);
     }
     return item;
   }
 
-  window.Musterregister = { loadXml: loadXml, focusElement: focusElement, showLint: showLint };
+  window.Musterregister = {
+    loadXml: loadXml, focusElement: focusElement, showLint: showLint, say: say
+  };
 })();

@@ -1,4 +1,5 @@
-// Renders every element with data-bpmn-url as a BPMN diagram (bpmn-js navigated viewer).
+// Renders every element with data-bpmn-url as a BPMN diagram (bpmn-js navigated viewer). The
+// element's data-text-error is the (translated) message shown when the diagram cannot be shown.
 // Loading and decoding come from bpmn-common.js (some tools export ISO-8859-1).
 (function () {
   'use strict';
@@ -16,7 +17,7 @@
         container.dispatchEvent(new CustomEvent('diagram:ready', { detail: { viewer: viewer } }));
       })
       .catch(function () {
-        if (status) { status.textContent = 'Das Diagramm konnte nicht angezeigt werden. Die Datei steht unten zum Download bereit.'; }
+        if (status) { status.textContent = window.Musterregister.say(container, 'textError'); }
         container.dataset.state = 'error';
       });
   }

@@ -1,6 +1,7 @@
 // The browser editor: loads the latest revision into the bpmn-js Modeler and saves the diagram as a
 // new draft revision. Data comes from <script type="application/json" id="editor-daten">. A save
-// that conflicts with a newer revision keeps the diagram here and offers it as a download.
+// that conflicts with a newer revision keeps the diagram here and offers it as a download. The texts
+// come translated from the data-text-* attributes of #editor-canvas.
 (function () {
   'use strict';
 
@@ -15,6 +16,10 @@
   var lintState = document.getElementById('hinweise-stand');
   var helpers = window.Musterregister;
   var modeler = new BpmnJS({ container: container });
+
+  function say(name, values) {
+    return helpers.say(container, name, values);
+  }
 
   function paragraph(text) {
     var element = document.createElement('p');
@@ -63,18 +68,19 @@
     message.value = '';
     failure.textContent = '';
     var parts = [
-      paragraph('Revision ' + result.number + ' ist als Entwurf gespeichert.'),
+      paragraph(say('textSaved', { number: result.number })),
       linkLine([
-        link('Zur Modellseite (dort zur Prüfung einreichen)', result.modelUrl),
-        link('Änderungen gegenüber der Vorversion ansehen', result.compareUrl)
+        link(say('textToModel'), result.modelUrl),
+        link(say('textCompare'), result.compareUrl)
       ])
     ];
     if (!result.valid) {
-      parts.push(paragraph('Achtung: Die Revision verletzt das BPMN-2.0-Schema und kann so nicht veröffentlicht werden: ' +
-        result.validation.map(function (issue) { return issue.message; }).join(' ')));
+      parts.push(paragraph(say('textInvalid', {
+        problems: result.validation.map(function (issue) { return issue.message; }).join(' ')
+      })));
     }
     alertBox(notice, result.valid ? 'success' : 'warning', parts);
-    lintState.textContent = 'Stand: Revision ' + result.number + ' (eben gespeichert).';
+    lintState.textContent = say('textStateSaved', { number: result.number });
     helpers.showLint(modeler, result.lint, lintList, lintEmpty);
   }
 
@@ -82,12 +88,12 @@
     var download = URL.createObjectURL(new Blob([xml], { type: 'application/xml' }));
     var base = form.elements.basis.value;
     showFailure([
-      paragraph('Nicht gespeichert: ' + detail),
-      paragraph('Ihre Fassung bleibt hier im Editor erhalten. Laden Sie sie herunter, sehen Sie sich an, was sich inzwischen geändert hat, und arbeiten Sie Ihre Änderungen in die neueste Revision ein.'),
+      paragraph(say('textNotSaved', { reason: detail })),
+      paragraph(say('textConflict')),
       linkLine([
-        link('Ihre Fassung herunterladen (BPMN)', download, 'entwurf-' + Date.now() + '.bpmn'),
-        link('Was hat sich seit Revision ' + base + ' geändert?', data.compareUrl + '?alt=' + encodeURIComponent(base)),
-        link('Editor mit der neuesten Revision öffnen', window.location.pathname)
+        link(say('textDownload'), download, say('textDownloadName', { time: Date.now() })),
+        link(say('textChangedSince', { number: base }), data.compareUrl + '?alt=' + encodeURIComponent(base)),
+        link(say('textReopen'), window.location.pathname)
       ])
     ]);
   }
@@ -97,14 +103,15 @@
       if (response.status === 201) { saved(body); return; }
       if (response.status === 409) { conflict(body.detail || '', xml); return; }
       var problems = body.errors ? Object.values(body.errors).join(' ') : '';
-      showFailure([paragraph('Nicht gespeichert: ' + (body.detail || body.title || ('Fehler ' + response.status)) + ' ' + problems)]);
+      var reason = body.detail || body.title || say('textHttpError', { status: response.status });
+      showFailure([paragraph(say('textNotSaved', { reason: reason + ' ' + problems }))]);
     });
   }
 
   function save(event) {
     event.preventDefault();
     if (!message.value.trim()) {
-      showFailure([paragraph('Bitte beschreiben Sie kurz, was Sie geändert haben.')]);
+      showFailure([paragraph(say('textMessageMissing'))]);
       message.setAttribute('aria-invalid', 'true');
       message.focus();
       return;
@@ -119,7 +126,7 @@
         method: 'POST', body: body, credentials: 'same-origin', headers: { Accept: 'application/json' }
       }).then(function (response) { return answer(response, result.xml); });
     }).catch(function () {
-      showFailure([paragraph('Nicht gespeichert: Der Server war nicht erreichbar. Ihre Fassung bleibt hier erhalten; bitte versuchen Sie es erneut.')]);
+      showFailure([paragraph(say('textUnreachable'))]);
     }).then(function () { button.disabled = false; });
   }
 
@@ -136,14 +143,15 @@
       });
     }).then(function (response) {
       return response.json().then(function (body) {
-        if (!response.ok) { throw new Error(body.detail || ('Fehler ' + response.status)); }
+        if (!response.ok) {
+          throw new Error(body.detail || say('textHttpError', { status: response.status }));
+        }
         var time = new Date().toLocaleTimeString('de-DE', { hour: '2-digit', minute: '2-digit' });
-        lintState.textContent = 'Stand: Ihre ungespeicherte Fassung, geprüft um ' + time + ' Uhr' +
-          (body.valid ? '.' : ' – sie verletzt das BPMN-2.0-Schema.');
+        lintState.textContent = say(body.valid ? 'textChecked' : 'textCheckedInvalid', { time: time });
         helpers.showLint(modeler, body.lint, lintList, lintEmpty);
       });
     }).catch(function (error) {
-      showFailure([paragraph('Die Prüfung ist fehlgeschlagen: ' + error.message)]);
+      showFailure([paragraph(say('textCheckFailed', { reason: error.message }))]);
     }).then(function () { button.disabled = false; });
   }
 
@@ -163,7 +171,7 @@
     })
     .catch(function () {
       container.dataset.state = 'error';
-      showFailure([paragraph('Das Diagramm konnte nicht in den Editor geladen werden.')]);
+      showFailure([paragraph(say('textLoadFailed'))]);
     });
 
   form.addEventListener('submit', save);

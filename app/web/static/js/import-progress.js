@@ -7,15 +7,24 @@
   var text = section.querySelector('[role="status"]');
   var number = new Intl.NumberFormat('de-DE').format;
 
+  // The texts come translated from the section's data-text-* attributes; {name} takes a value.
+  function say(name, values) {
+    return (section.dataset[name] || '').replace(/\{(\w+)\}/g, function (match, key) {
+      return values[key] !== undefined ? String(values[key]) : match;
+    });
+  }
+
   function show(state) {
     bar.max = state.total || 1;
     bar.value = state.processed;
     if (state.status === 'done') {
-      text.textContent = 'Fertig: ' + number(state.created) + ' neu, ' + number(state.updated) + ' aktualisiert, ' + number(state.unchanged) + ' unverändert.';
+      text.textContent = say('textDone', {
+        created: number(state.created), updated: number(state.updated), unchanged: number(state.unchanged)
+      });
     } else if (state.status === 'failed') {
-      text.textContent = 'Abgebrochen: ' + state.error;
+      text.textContent = say('textFailed', { error: state.error });
     } else {
-      text.textContent = number(state.processed) + ' von ' + number(state.total) + ' Zeilen …';
+      text.textContent = say('textRunning', { processed: number(state.processed), total: number(state.total) });
     }
     return state.status === 'done' || state.status === 'failed';
   }

@@ -1,7 +1,8 @@
 // The visual diff: two bpmn-js viewers (before / after) with synchronised zoom and scroll, the
 // differing elements marked (marker class plus a symbol badge, so colour is not the only signal),
 // an overlay mode, a switch for layout-only changes, and table buttons that focus an element.
-// Data: <script type="application/json" id="vergleich-daten"> (see app/library/visual_diff.py).
+// Data: <script type="application/json" id="vergleich-daten"> (see app/library/visual_diff.py);
+// the texts: data-text-* attributes on #vergleich, translated by the template.
 (function () {
   'use strict';
 
@@ -96,10 +97,9 @@
     var sides = button.dataset.side === 'both' ? ['new', 'old'] : [button.dataset.side];
     var shown = sides.filter(function (side) { return helpers.focusElement(viewers[side], id); });
     page.querySelector('.vergleich-flaechen').scrollIntoView({ block: 'nearest' });
-    var where = shown.length === 2 ? 'in beiden Diagrammen' : shown[0] === 'old' ? 'im Diagramm vorher' : 'im Diagramm nachher';
-    announce.textContent = shown.length
-      ? '„' + button.textContent.trim() + '“ ist ' + where + ' hervorgehoben.'
-      : '„' + button.textContent.trim() + '“ hat keine Form im Diagramm.';
+    var text = !shown.length ? 'textNoShape'
+      : shown.length === 2 ? 'textShownBoth' : shown[0] === 'old' ? 'textShownOld' : 'textShownNew';
+    announce.textContent = helpers.say(page, text, { element: button.textContent.trim() });
   }
 
   page.querySelectorAll('input[name="ansicht"]').forEach(function (radio) {
@@ -120,6 +120,6 @@
     .then(ready)
     .catch(function () {
       page.dataset.state = 'error';
-      announce.textContent = 'Die Diagramme konnten nicht angezeigt werden.';
+      announce.textContent = helpers.say(page, 'textError');
     });
 })();
