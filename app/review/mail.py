@@ -38,6 +38,7 @@ from sqlalchemy import and_, event, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, joinedload
 
+from app.background import FailureStreak
 from app.config import Settings
 from app.db import Database, get_database, utcnow
 from app.review.mail_message import SMTP_TIMEOUT, compose, describe
@@ -338,11 +339,14 @@ class Mailer:
             self._thread.start()
 
     def _loop(self) -> None:
+        streak = FailureStreak(log, "E-Mail-Versand")
         while not self._stop.is_set():
             try:
                 self.send_pending()
-            except Exception:
-                log.exception("E-Mail-Versand fehlgeschlagen; neuer Versuch folgt")
+            except Exception as error:
+                streak.failed(error)
+            else:
+                streak.succeeded()
             self._wake.wait(POLL_SECONDS)
             self._wake.clear()
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from app.background import FailureStreak
 from app.cache import mark_content_changed
 from app.db import Database
 from app.search.analysis import GermanAnalyzer, Vocabulary, vocabulary_counts
@@ -196,7 +196,7 @@ class SearchRuntime:
             self._thread = None
 
     def _loop(self) -> None:
-        streak = FailureStreak("Suchindex: Aktualisierung")
+        streak = FailureStreak(log, "Suchindex: Aktualisierung")
         while not self._stop.is_set():
             try:
                 self.drain()
@@ -238,45 +238,3 @@ def _batches(
     for start in range(0, len(documents), REBUILD_BATCH):
         yield documents[start : start + REBUILD_BATCH]
         progress("index", min(start + REBUILD_BATCH, len(documents)), len(documents))
-
-
-class FailureStreak:
-    """How a retrying background task reports failure without flooding the log: the traceback of
-    the first failure, then one line per ``repeat_seconds`` while it keeps failing, and its end.
-
-    A database outage would otherwise write a traceback every few seconds."""
-
-    def __init__(
-        self,
-        task: str,
-        repeat_seconds: float = 60.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.task, self.repeat_seconds, self.clock = task, repeat_seconds, clock
-        self.since: float | None = None
-        self.reported_at = 0.0
-
-    def failed(self, error: Exception) -> None:
-        now = self.clock()
-        if self.since is None:
-            self.since = self.reported_at = now
-            log.error("%s fehlgeschlagen, neuer Versuch folgt", self.task, exc_info=error)
-        elif now - self.reported_at >= self.repeat_seconds:
-            self.reported_at = now
-            log.error(
-                "%s scheitert seit %d s weiter: %s: %s",
-                self.task,
-                now - self.since,
-                type(error).__name__,
-                _first_line(error),
-            )
-
-    def succeeded(self) -> None:
-        if self.since is not None:
-            log.warning("%s gelingt wieder, nach %d s", self.task, self.clock() - self.since)
-            self.since = None
-
-
-def _first_line(error: Exception) -> str:
-    """SQLAlchemy puts the statement and its parameters on the lines after the driver's message."""
-    return (str(error).splitlines() or [""])[0]

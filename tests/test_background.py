@@ -6,7 +6,9 @@ import logging
 
 import pytest
 
-from app.search.indexing import FailureStreak
+from app.background import FailureStreak
+
+LOG = logging.getLogger("app.search.indexing")
 
 
 class Clock:
@@ -27,8 +29,8 @@ def outage() -> Exception:
 
 
 def test_an_outage_is_one_traceback_then_a_line_a_minute_then_its_end(clock, caplog):
-    streak = FailureStreak("Suchindex: Aktualisierung", repeat_seconds=60, clock=clock)
-    caplog.set_level(logging.INFO, logger="app.search.indexing")
+    streak = FailureStreak(LOG, "Suchindex: Aktualisierung", repeat_seconds=60, clock=clock)
+    caplog.set_level(logging.INFO, logger=LOG.name)
     for _ in range(30):  # every 2 s for a minute: only the first failure is logged
         streak.failed(outage())
         clock.now += 2
@@ -49,8 +51,8 @@ def test_an_outage_is_one_traceback_then_a_line_a_minute_then_its_end(clock, cap
 
 
 def test_a_new_outage_after_recovery_shows_its_traceback_again(clock, caplog):
-    streak = FailureStreak("Suchindex: Aktualisierung", clock=clock)
-    caplog.set_level(logging.INFO, logger="app.search.indexing")
+    streak = FailureStreak(LOG, "Suchindex: Aktualisierung", clock=clock)
+    caplog.set_level(logging.INFO, logger=LOG.name)
     streak.failed(outage())
     streak.succeeded()
     streak.failed(outage())
