@@ -13,15 +13,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, Response, has_request_context, request
-from flask_babel import Babel, get_locale, gettext, lazy_gettext, ngettext
+from flask_babel import Babel, get_locale, gettext, lazy_gettext, lazy_pgettext, ngettext
 
 SOURCE_LOCALE = "de"
 BUILTIN_TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 _ = gettext
 _l = lazy_gettext
+_lp = lazy_pgettext  # one German word with two meanings: _lp("Behördenart", "Land")
 
-__all__ = ["_", "_l", "current_language", "init_app", "ngettext", "untranslated"]
+__all__ = ["_", "_l", "_lp", "current_language", "init_app", "ngettext", "untranslated"]
 
 
 def untranslated(text: str) -> str:

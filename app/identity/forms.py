@@ -16,7 +16,7 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.authz import TokenScope
-from app.i18n import _l
+from app.i18n import _l, _lp
 from app.identity.models import GERMAN_STATES, AuthorityKind
 from app.identity.services import MAX_TOKEN_DAYS
 
@@ -32,7 +32,7 @@ SCOPE_LABELS = {
 KIND_LABELS = {
     AuthorityKind.GEMEINDE: _l("Gemeinde / Stadt"),
     AuthorityKind.KREIS: _l("Kreis"),
-    AuthorityKind.LAND: _l("Land"),
+    AuthorityKind.LAND: _lp("Behördenart", "Land"),
     AuthorityKind.BUND: _l("Bund"),
     AuthorityKind.SONSTIGE: _l("Sonstige"),
 }

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from app.authz import Actor, Permission, is_allowed, is_interactive
 from app.errors import Conflict
-from app.i18n import _, _l
+from app.i18n import _, _l, _lp
 from app.library.models import Revision, RevisionStatus
 
 
@@ -65,12 +65,12 @@ STATUS_LABELS = {
     S.SUPERSEDED: _l("ersetzt"),
 }
 ACTION_LABELS = {
-    Action.SUBMIT: _l("eingereicht"),
-    Action.APPROVE: _l("freigegeben"),
-    Action.REQUEST_CHANGES: _l("zur Überarbeitung zurückgegeben"),
-    Action.REJECT: _l("abgelehnt"),
-    Action.WITHDRAW: _l("zurückgezogen"),
-    Action.SUPERSEDE: _l("ersetzt"),
+    Action.SUBMIT: _lp("Aktion", "eingereicht"),
+    Action.APPROVE: _lp("Aktion", "freigegeben"),
+    Action.REQUEST_CHANGES: _lp("Aktion", "zur Überarbeitung zurückgegeben"),
+    Action.REJECT: _lp("Aktion", "abgelehnt"),
+    Action.WITHDRAW: _lp("Aktion", "zurückgezogen"),
+    Action.SUPERSEDE: _lp("Aktion", "ersetzt"),
 }
 
 

@@ -69,9 +69,9 @@ def extracted_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return output
 
 
-def _message_ids(path: Path) -> set[object]:
+def _message_ids(path: Path) -> set[tuple[object, object]]:
     with path.open("rb") as handle:
-        return {message.id for message in read_po(handle) if message.id}
+        return {(message.context, message.id) for message in read_po(handle) if message.id}
 
 
 def test_catalogue_template_lists_every_text(extracted_catalogue: Path) -> None:
@@ -152,13 +152,15 @@ def test_forms_errors_and_api_problems_are_translated(pseudo_translated_app: Fla
 def test_form_labels_downloads_and_script_texts_are_translated(
     pseudo_translated_app: Flask,
 ) -> None:
-    from app.identity.forms import TokenForm
+    from app.identity.forms import KIND_LABELS, TokenForm
+    from app.identity.models import AuthorityKind
 
     with pseudo_translated_app.test_request_context(headers=ENGLISH):
         form = TokenForm(meta={"csrf": False})
         assert str(form.name.label.text) == _marked("Wofür ist das Token?")
         assert not form.validate()
         assert form.name.errors == [_marked("Bitte einen Namen angeben.")]
+        assert str(KIND_LABELS[AuthorityKind.LAND]) == _marked("Land")  # with its context
     client = pseudo_translated_app.test_client()
     table = client.get("/statistik/monate.csv", headers=ENGLISH).get_data(as_text=True)
     assert table.startswith(f"\ufeff{_marked('Monat')};{_marked('neue Behörden')};")

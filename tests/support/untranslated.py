@@ -181,7 +181,9 @@ _KEY_NAMES = frozenset({"Enter", "Escape", "Tab", "Home", "End", "ArrowUp", "Arr
 
 # --- Python -----------------------------------------------------------------------------------
 
-GETTEXT_CALLS = frozenset({"_", "_l", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext"})
+GETTEXT_CALLS = frozenset(
+    {"_", "_l", "_lp", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext", "pgettext"}
+)
 # Calls whose first argument (or the keywords below) a person reads on a page or in an API reply.
 MESSAGE_CALLS = frozenset(
     {
