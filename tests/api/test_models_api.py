@@ -176,6 +176,7 @@ def test_oversized_upload_is_a_413_and_recorded(client, session, model, member):
     assert revision_count(session) == 0
     refusal = session.scalar(select(AuditEvent).where(AuditEvent.action == "request.refused"))
     assert refusal.details["status"] == 413
+    assert refusal.details["language"] == "de"  # the language its reason is written in
 
 
 def test_oversized_multipart_file_is_a_413(client, session, model, member):
