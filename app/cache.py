@@ -1,11 +1,17 @@
 """Serialised public read responses, kept per worker and valid while the register is unchanged.
 
 The register is read far more than it is written: 115 agents and visitors open the same processes
-again and again. Every transaction that changes register content gives the one *generation* row a
-new random value, as the last statement before its commit; a cached response is served only while
-the generation it was built under is still the current one. So a read after a write never sees older
-data, across all workers and hosts, at the price of one tiny query per cached read. Random values
-(not a counter) stay unique even if a backup brings an older state back.
+again and again. Every transaction that changes publicly visible content gives the one *generation*
+row a new random value, as the last statement before its commit; a cached response is served only
+while the generation it was built under is still the current one. So a read after a write never sees
+older data, across all workers and hosts, at the price of one tiny query per cached read. Random
+values (not a counter) stay unique even if a backup brings an older state back.
+
+Only public reads are cached (:func:`cached_read`, and :func:`cached_read_for_anonymous` for the
+anonymous caller), so work nobody outside its authority can see leaves the generation alone: a
+draft, a submission, a rejection, or the revision counter a new draft moves on its model. Contributors
+upload drafts all day; were each of them to end the generation, every cached search answer of the
+hotline would be thrown away about once a second.
 
 The generation is read *before* the response is built: if a writer commits in between, the entry
 holds data at least as new as its generation says, never older.
@@ -22,7 +28,7 @@ from threading import Lock
 from typing import Any
 
 from flask import Flask, Response, current_app, request
-from sqlalchemy import BigInteger, event, update
+from sqlalchemy import BigInteger, event, inspect, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.db import Base, Database, get_database
@@ -43,25 +49,72 @@ class RegisterGeneration(Base):
 
 
 # Rows that never change what a cached response shows (and change often, like token use or a
-# notification marked as read or e-mailed).
+# notification marked as read or e-mailed). Not listed, a table counts: a new table that a public
+# read shows can make the cache too eager to forget, never stale.
 _IGNORED_TABLES = frozenset(
     {
-        "audit_events",
+        "accounts",
         "api_tokens",
+        "audit_events",
+        "authority_logins",
         "blobs",
-        "register_generation",
-        "notifications",
+        "change_proposals",
+        "comments",
+        "federation_refusals",
+        "import_jobs",
+        "instance_keys",
         "notification_preferences",
+        "notifications",
+        "outbox_events",
+        "peers",
+        "register_generation",
+        "review_decisions",
+        "web_sessions",
     }
 )
+PUBLIC_REVISION_STATUS = "published"  # app.authz.can_read_revision: the only one everybody reads
+# What a new draft changes on its model, and no public read shows.
+_MODEL_BOOKKEEPING = frozenset({"revision_count", "updated_at"})
 _READ_GENERATION_SQL = f"SELECT value FROM register_generation WHERE id = {GENERATION_ROW}"
 _BUMP_GENERATION = update(RegisterGeneration).where(RegisterGeneration.id == GENERATION_ROW)
 
 
 def _note_content_change(session: Session, _context: Any) -> None:
     changed = (*session.new, *session.dirty, *session.deleted)
-    if any(getattr(obj, "__tablename__", None) not in _IGNORED_TABLES for obj in changed):
+    if any(is_public_change(session, obj) for obj in changed):
         session.info["content_changed"] = True
+
+
+def is_public_change(session: Session, obj: Any) -> bool:
+    """Whether flushing ``obj`` (new, changed or deleted) changes what a public read shows."""
+    table = getattr(obj, "__tablename__", None)
+    if table in _IGNORED_TABLES:
+        return False
+    if table == "revisions":
+        return _was_or_is_published(obj)
+    if table == "process_models":
+        # a new model shows nowhere public before its first publication (a revision of its own)
+        return obj in session.deleted or (
+            obj not in session.new and bool(_changed_columns(obj) - _MODEL_BOOKKEEPING)
+        )
+    return True
+
+
+def _was_or_is_published(revision: Any) -> bool:
+    history = inspect(revision).attrs.status.history
+    if history.added and not history.deleted and inspect(revision).has_identity:
+        return True  # changed, but from what was never loaded: count it
+    statuses = (*history.added, *history.deleted, *history.unchanged)
+    return any(getattr(status, "value", status) == PUBLIC_REVISION_STATUS for status in statuses)
+
+
+def _changed_columns(obj: Any) -> set[str]:
+    state = inspect(obj)
+    return {
+        column.key
+        for column in state.mapper.column_attrs
+        if state.attrs[column.key].history.has_changes()
+    }
 
 
 def mark_content_changed(session: Session) -> None:

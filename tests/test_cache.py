@@ -9,9 +9,21 @@ import pytest
 from app import close_app, create_app
 from app.cache import ResponseCache, _Entry, current_generation, response_cache
 from app.catalog import services as catalog
+from app.db import get_database
 from app.identity.models import Role
+from app.review import services as review
+from app.review.workflow import Decision
+from app.search import search_runtime
 from tests.conftest import TEST_SECRET
-from tests.factories import SYSTEM, make_authority, make_member, make_process
+from tests.factories import (
+    MINIMAL_BPMN,
+    SYSTEM,
+    make_authority,
+    make_member,
+    make_model,
+    make_process,
+)
+from tests.peering.helpers import new_revision, published_model
 
 
 @pytest.fixture()
@@ -132,3 +144,71 @@ def test_searches_of_logged_in_callers_bypass_the_cache(client, session, cache):
     hits, misses = cache.hits, cache.misses
     client.get(url, headers=member.headers)
     assert (cache.hits, cache.misses) == (hits, misses)
+
+
+def test_unpublished_work_keeps_the_generation_and_publication_changes_it(database, session):
+    """Only public reads are cached: drafts, submissions and the revision counter a new draft
+    moves on its model show in none of them."""
+    authority = make_authority(session)
+    process = make_process(session, authority)
+    session.commit()
+    start = current_generation(database)
+
+    model = make_model(session, process)
+    session.commit()
+    draft = new_revision(session, model, "erster Entwurf")
+    session.commit()
+    author = make_member(session, authority, Role.CONTRIBUTOR)
+    reviewer = make_member(session, make_authority(session), Role.REVIEWER)
+    session.commit()
+    start = current_generation(database)  # the members' accounts belong to no public read
+    review.submit(session, author.actor, draft)
+    session.commit()
+    assert current_generation(database) == start
+
+    review.decide(session, reviewer.actor, draft, Decision.APPROVE)
+    session.commit()
+    published = current_generation(database)
+    assert published != start
+
+    new_revision(session, model, "zweiter Entwurf")
+    session.commit()
+    assert current_generation(database) == published
+
+    model.title = "Neuer Titel"  # shown by the search for the published revision
+    session.commit()
+    renamed = current_generation(database)
+    assert renamed != published
+
+    review.withdraw(session, author.actor, draft)
+    session.commit()
+    assert current_generation(database) != renamed
+
+
+def test_indexing_a_draft_keeps_cached_anonymous_searches(app, client, session, cache):
+    authority = make_authority(session)
+    model = published_model(session, authority)
+    model.title = "Zwischenspeicherentwurf"
+    session.commit()
+    url = "/api/v1/search?q=Zwischenspeicherentwurf&typing=true&facets=false&per_page=8"
+    found = client.get(url).get_json()  # indexes the publication and the new title
+    assert [hit["title"] for hit in client.get(url).get_json()["hits"]] == [model.title]
+    generation = current_generation(get_database(app))
+
+    member = make_member(session, authority, Role.CONTRIBUTOR)
+    session.commit()
+    uploaded = client.post(
+        f"/api/v1/models/{model.id}/revisions?message=Test",
+        data=MINIMAL_BPMN.replace(b"</bpmn:definitions>", b"<!-- neu --></bpmn:definitions>"),
+        headers={**member.headers, "Content-Type": "application/xml"},
+    )
+    assert uploaded.status_code == 201
+    assert current_generation(get_database(app)) == generation
+    search_runtime(app).drain()  # the draft's document goes into the index, with known words
+    assert current_generation(get_database(app)) == generation
+
+    hits = cache.hits
+    assert client.get(url).get_json() == found
+    assert cache.hits == hits + 1
+    own = client.get(url, headers=member.headers).get_json()["hits"]
+    assert any(hit["status"] == "draft" for hit in own)  # the index did take the draft

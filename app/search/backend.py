@@ -7,7 +7,7 @@ and facet counts; the service turns them into hits with Steckbrief, snippets and
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -109,6 +109,9 @@ class SearchBackend(Protocol):
 
     def digests(self, session: Session) -> dict[str, str]:
         """Document id → digest of everything indexed (for ``search check``)."""
+
+    def digests_of(self, session: Session, refs: Iterable[str]) -> dict[str, str]:
+        """Document id → digest of what is indexed for ``refs`` (before :meth:`replace`)."""
 
     def document_count(self, session: Session) -> int: ...
 

@@ -22,6 +22,7 @@ from app.catalog.models import Process, ProcessKind
 from app.library.models import ProcessModel, Revision, RevisionStatus
 
 PUBLIC = "public"
+UNPUBLISHED_SUFFIX = ":entwurf"  # of the id of a document not visible to everybody
 
 
 class DocType(StrEnum):
@@ -187,9 +188,14 @@ def _is_work_in_progress(revision: Revision) -> bool:
     return revision.status not in {RevisionStatus.WITHDRAWN, RevisionStatus.SUPERSEDED}
 
 
+def is_unpublished_document(document_id: str) -> bool:
+    """Whether the document is the one only its own authority finds (a model's newer draft)."""
+    return document_id.endswith(UNPUBLISHED_SUFFIX)
+
+
 def _model_document(model: ProcessModel, revision: Revision, visibility: str) -> SearchDocument:
     process, ozg = model.process, model.process.ozg_service
-    suffix = "" if visibility == PUBLIC else ":entwurf"
+    suffix = "" if visibility == PUBLIC else UNPUBLISHED_SUFFIX
     texts = {
         "title": _joined(model.title, process.title),
         "keywords": _list_text([*process.keywords, *process.synonyms]),

@@ -21,7 +21,12 @@ from app.cache import mark_content_changed
 from app.db import Database
 from app.search.analysis import GermanAnalyzer, Vocabulary, vocabulary_counts
 from app.search.backend import SearchBackend
-from app.search.documents import SearchDocument, all_refs, build_documents
+from app.search.documents import (
+    SearchDocument,
+    all_refs,
+    build_documents,
+    is_unpublished_document,
+)
 from app.search.linguistics import Linguistics, LinguisticsCache, add_words, replace_vocabulary
 from app.search.models import SearchQueueEntry
 from app.search.tracking import on_commit_with_changes
@@ -118,23 +123,29 @@ class SearchRuntime:
                 if not rows:
                     return 0
                 documents = build_documents(read, {ref for _id, ref in rows})
+                indexed = self.backend.digests_of(read, documents)
             with self.database.transaction() as session:
-                analyzer = self._analyzer_with_words_of(session, documents)
+                analyzer, new_words = self._analyzer_with_words_of(session, documents)
                 self.backend.replace(session, documents, analyzer)
                 ids = [row_id for row_id, _ref in rows]
                 session.execute(delete(SearchQueueEntry).where(SearchQueueEntry.id.in_(ids)))
-                mark_content_changed(session)  # cached search answers must not outlive the index
+                if new_words or _public_part(indexed) != _public_part(_digests(documents)):
+                    # cached public search answers must not outlive the index; a draft's
+                    # document alone changes none of them
+                    mark_content_changed(session)
             return len(rows)
 
     def _analyzer_with_words_of(
         self, session: Session, documents: dict[str, list[SearchDocument]]
-    ) -> GermanAnalyzer:
+    ) -> tuple[GermanAnalyzer, bool]:
+        """The analyzer for these documents, and whether they brought words new to it (which
+        may change the spelling corrections of any search)."""
         counts = vocabulary_counts(
             document.texts.values() for docs in documents.values() for document in docs
         )
         if add_words(session, counts):
-            return self.current(session, fresh=True).analyzer
-        return self.current(session).analyzer
+            return self.current(session, fresh=True).analyzer, True
+        return self.current(session).analyzer, False
 
     # --- rebuild and check ---------------------------------------------------------------------
 
@@ -217,6 +228,18 @@ class SearchRuntime:
     def close(self) -> None:
         self.stop()
         self.backend.close()
+
+
+def _digests(documents: dict[str, list[SearchDocument]]) -> dict[str, str]:
+    return {document.id: document.digest for docs in documents.values() for document in docs}
+
+
+def _public_part(digests: dict[str, str]) -> dict[str, str]:
+    return {
+        document_id: digest
+        for document_id, digest in digests.items()
+        if not is_unpublished_document(document_id)
+    }
 
 
 def _all_documents(session: Session, progress: Progress) -> Iterator[SearchDocument]:

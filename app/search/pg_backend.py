@@ -18,7 +18,7 @@ corrects typos with pg_trgm.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -270,6 +270,13 @@ class PostgresBackend:
                 text("SELECT id, digest FROM search_documents")
             )
         }
+
+    def digests_of(self, session: Session, refs: Iterable[str]) -> dict[str, str]:
+        rows = session.execute(
+            text("SELECT id, digest FROM search_documents WHERE ref = ANY(CAST(:refs AS text[]))"),
+            {"refs": list(refs)},
+        )
+        return {document_id: digest for document_id, digest in rows}
 
     def document_count(self, session: Session) -> int:
         return session.execute(text("SELECT count(*) FROM search_documents")).scalar_one()

@@ -27,7 +27,13 @@ from app.ops.metrics import observe_search
 from app.review import workflow
 from app.search.analysis import GermanAnalyzer
 from app.search.backend import RawHit, SearchRequest
-from app.search.documents import FACETS, DocType, Kind, load_processes
+from app.search.documents import (
+    FACETS,
+    DocType,
+    Kind,
+    is_unpublished_document,
+    load_processes,
+)
 from app.search.indexing import SearchRuntime
 from app.search.query import QueryPlan
 from app.search.ranking import RERANK_WINDOW, load_titles, rerank
@@ -272,7 +278,7 @@ def _hit(
     owner = model.authority if model else process.authority
     title = model.title if model else process.title
     kind = _kind(process, model, steps)
-    is_draft = raw.id.endswith(":entwurf")
+    is_draft = is_unpublished_document(raw.id)
     model_steps = steps.get(model.id if model else process.id, [])
     snippet_source = (model.description if model else process.description) or ""
     return Hit(

@@ -402,6 +402,14 @@ class WhooshBackend:
         with self._index().searcher() as searcher:
             return dict(fields_["stored"] for fields_ in searcher.all_stored_fields())
 
+    def digests_of(self, _session: Session, refs: Iterable[str]) -> dict[str, str]:
+        with self._index().searcher() as searcher:
+            return dict(
+                searcher.stored_fields(number)["stored"]
+                for ref in refs
+                for number in searcher.document_numbers(ref=ref)
+            )
+
     def document_count(self, _session: Session | None = None) -> int:
         return self.view().live_count
 
