@@ -394,4 +394,5 @@ def load_seed(
             seed_demo_accounts(session, actor, report)
         if demo_issuer:
             wire_demo_logins(session, actor, seed_dir, demo_issuer)
+    database.refresh_statistics()
     return report

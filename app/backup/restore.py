@@ -90,6 +90,7 @@ def restore_instance(
         loader = _Loader(connection, manifest, plans, report, progress)
         loader.load(path)
         _after_load(session, connection, plans)
+    database.refresh_statistics()
     return report
 
 

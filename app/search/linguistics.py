@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -63,23 +63,18 @@ def synonym_entries(session: Session) -> dict[str, list[str]]:
 def add_words(session: Session, counts: Mapping[str, int]) -> int:
     """Add words the vocabulary does not know yet; returns how many were new.
 
+    Inserted where missing, without looking them up first: on PostgreSQL the planner took the
+    trigram index for that lookup, and under load one lookup of a few hundred words took seconds.
     Counts of known words are left alone here (a document indexed again would count twice);
     ``search rebuild`` counts everything afresh.
     """
-    if not counts:
+    rows = [{"word": word, "documents": counts[word]} for word in sorted(counts)]
+    if not rows:
         return 0
-    known = set()
-    words = sorted(counts)
-    for start in range(0, len(words), 500):
-        chunk = words[start : start + 500]
-        known |= set(
-            session.scalars(select(VocabularyWord.word).where(VocabularyWord.word.in_(chunk)))
-        )
-    new = [{"word": word, "documents": counts[word]} for word in words if word not in known]
+    new = _insert_missing(session, rows)
     if new:
-        _insert_ignoring_duplicates(session, new)
         bump(session, VOCABULARY)
-    return len(new)
+    return new
 
 
 def replace_vocabulary(session: Session, counts: Mapping[str, int]) -> None:
@@ -87,14 +82,19 @@ def replace_vocabulary(session: Session, counts: Mapping[str, int]) -> None:
     rows = [{"word": word, "documents": count} for word, count in counts.items()]
     for start in range(0, len(rows), 5000):
         session.execute(VocabularyWord.__table__.insert(), rows[start : start + 5000])
+    if session.get_bind().dialect.name == "postgresql":
+        # the spelling corrections' trigram search plans with them; see Database.refresh_statistics
+        session.execute(text("ANALYZE search_vocabulary"))
     bump(session, VOCABULARY)
 
 
-def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, object]]) -> None:
-    """Another host may have added the same word a moment ago; that is no error."""
+def _insert_missing(session: Session, rows: list[dict[str, object]]) -> int:
+    """Insert the words not stored yet (another host may have added some a moment ago, which is
+    no error); returns how many were inserted."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(VocabularyWord).on_conflict_do_nothing(), rows)
+    statement = insert(VocabularyWord).on_conflict_do_nothing().returning(VocabularyWord.word)
+    return len(session.scalars(statement, rows).all())
 
 
 @dataclass(frozen=True)
@@ -114,18 +114,29 @@ class LinguisticsCache:
         self._lock = threading.Lock()
 
     def get(self, session: Session, *, fresh: bool = False) -> Linguistics:
-        """``fresh``: new words count at once (the indexer, tests), not only after a while."""
+        """``fresh``: new words count at once (the indexer, tests), not only after a while.
+
+        While one thread reloads for new words, the others go on with the words they have (new
+        words may take a while anyway) instead of waiting for the whole vocabulary to load.
+        Synonym changes count at once: for those, and before the first load, everybody waits."""
         values = state_values(session)
         versions = (values.get(VOCABULARY, 0), values.get(SYNONYMS, 0))
         current = self._current
         if current is not None and not self._outdated(current, versions, fresh=fresh):
             return current
-        with self._lock:
+        if current is not None and not fresh and current.versions[1] == versions[1]:
+            if not self._lock.acquire(blocking=False):
+                return current  # another thread is loading the new words
+        else:
+            self._lock.acquire()
+        try:
             current = self._current
             if current is None or self._outdated(current, versions, fresh=fresh):
                 current = self._load(session, versions, current)
                 self._current = current
             return current
+        finally:
+            self._lock.release()
 
     def clear(self) -> None:
         self._current = None

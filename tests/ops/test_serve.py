@@ -3,12 +3,14 @@ JSON log lines that carry the request id and never a secret."""
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 
 import pytest
 import requests
 
+from app.server import GC_THRESHOLDS, settle_garbage_collector
 from tests.ops.scrape import value
 from tests.support.server import RegisterProcess
 
@@ -77,3 +79,14 @@ def _log_lines(server) -> list[dict]:
     lines = [json.loads(line) for line in text.splitlines() if line.strip()]  # every line is JSON
     assert {line["logger"] for line in lines} >= {"gunicorn.error", "gunicorn.access"}
     return lines
+
+
+def test_a_worker_freezes_what_it_built_and_collects_rarely():
+    before = gc.get_threshold()
+    try:
+        settle_garbage_collector()
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == GC_THRESHOLDS
+    finally:  # this test process keeps the usual collector
+        gc.unfreeze()
+        gc.set_threshold(*before)
