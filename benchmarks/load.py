@@ -596,6 +596,7 @@ def main() -> None:
         if server is not None:
             server.stop()
         if args.samples and (postgres.base / "server.log").exists():
+            args.samples.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(postgres.base / "server.log", args.samples / "postgresql.log")
         postgres.stop()
         shutil.rmtree(instance, ignore_errors=True)
