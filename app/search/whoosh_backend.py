@@ -30,6 +30,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -327,6 +328,21 @@ def commit_segments(ix: Any, segments: list[Any]) -> None:
     ix.storage.temp_storage(f"{ix.indexname}.tmp").destroy()  # the codec's scratch files
 
 
+@dataclass
+class _Opened:
+    """One opened state of the index, with the threads reading through it right now."""
+
+    name: str
+    searcher: Any
+    view: IndexView
+    users: int = 0
+    retired: bool = False  # a newer state is open: close as soon as nobody reads this one
+
+    def close_if_unused(self) -> None:
+        if self.retired and self.users == 0:
+            self.searcher.close()
+
+
 class WhooshBackend:
     name = "whoosh"
 
@@ -335,7 +351,7 @@ class WhooshBackend:
         self.root.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._registry, self._cache = SegmentRegistry(), PostingCache()
-        self._opened: tuple[str, Any, Any, IndexView] | None = None  # (name, index, searcher, view)
+        self._opened: _Opened | None = None
 
     # --- the index in use ----------------------------------------------------------------------
 
@@ -369,34 +385,53 @@ class WhooshBackend:
         return index.open_dir(str(self.root / self._current_name()))
 
     def view(self) -> IndexView:
-        """The newest state of the index (opened again only when it changed)."""
+        """The newest state of the index (opened again only when it changed). Whoever reads
+        postings through it must hold it with :meth:`_view_in_use`."""
         with self._lock:
-            name = self._current_name()
-            opened = self._opened
-            if opened is not None and opened[0] == name and opened[2].up_to_date():
-                return opened[3]
-            # A new searcher, not Searcher.refresh(): that reuses segment readers by segment id with
-            # the deletions they were opened with, and keeps segments a merge has removed.
-            self._close_opened()
-            ix = index.open_dir(str(self.root / name))
-            searcher = ix.searcher()
-            view = IndexView(searcher.reader(), self._registry, self._cache)
-            self._opened = (name, ix, searcher, view)
-            return view
+            return self._newest().view
 
-    def _close_opened(self) -> None:
+    @contextmanager
+    def _view_in_use(self) -> Iterator[IndexView]:
+        """The newest view, kept open until the caller is done: a commit of the indexer in
+        another thread only retires it, and the last reader closes it."""
+        with self._lock:
+            opened = self._newest()
+            opened.users += 1
+        try:
+            yield opened.view
+        finally:
+            with self._lock:
+                opened.users -= 1
+                opened.close_if_unused()
+
+    def _newest(self) -> _Opened:
+        name = self._current_name()
+        opened = self._opened
+        if opened is not None and opened.name == name and opened.searcher.up_to_date():
+            return opened
+        # A new searcher, not Searcher.refresh(): that reuses segment readers by segment id with
+        # the deletions they were opened with, and keeps segments a merge has removed.
+        self._retire_opened()
+        searcher = index.open_dir(str(self.root / name)).searcher()
+        view = IndexView(searcher.reader(), self._registry, self._cache)
+        self._opened = _Opened(name, searcher, view)
+        return self._opened
+
+    def _retire_opened(self) -> None:
         if self._opened is not None:
-            self._opened[2].close()
+            self._opened.retired = True
+            self._opened.close_if_unused()
             self._opened = None
 
     def close(self) -> None:
         with self._lock:
-            self._close_opened()
+            self._retire_opened()
 
     # --- reading -------------------------------------------------------------------------------
 
     def search(self, _session: Session, request: SearchRequest) -> RawResults:
-        return Evaluation(self.view(), request).run()
+        with self._view_in_use() as view:
+            return Evaluation(view, request).run()
 
     def digests(self, _session: Session) -> dict[str, str]:
         with self._index().searcher() as searcher:

@@ -749,3 +749,20 @@ def test_the_speed_benchmark_runs_and_prints_its_figures(
         ]
         assert {rows[name]["count"] for name in list(rows)[:3]} == {"12"}
         assert [row["target"] for row in rows.values()] == ["30", "30", "30", "20", "20"]
+
+
+def test_a_search_under_way_keeps_its_reader_while_the_indexer_commits(tmp_path: Path) -> None:
+    """Under load a thread's search read postings through a reader that another thread had just
+    closed, because the indexer's commit made it open the newer state (ReaderClosed, a 500)."""
+    docs = [make_document(n, f"Antrag Nummer {n}", "Wohnung anmelden") for n in range(1, 40)]
+    analyzer = analyzer_for(docs)
+    backend = built(tmp_path, docs, analyzer)
+    with backend._view_in_use() as view:
+        replace(backend, {docs[0].ref: []}, analyzer)  # the indexer, in another thread
+        assert backend.view() is not view  # a newer state is open for the next search
+        ids, _weights = view.postings(TEXT_FIELD, "wohnung")  # not cached yet: reads the reader
+        assert len(ids) == len(docs)
+        old = view.reader
+    assert old.is_closed  # the last one out closes it
+    assert not backend.view().reader.is_closed
+    backend.close()
