@@ -1,7 +1,7 @@
 """Load: 115 agents searching and contributors uploading against gunicorn + PostgreSQL.
 
     .venv/bin/python benchmarks/load.py [--duration 120] [--agents 50] [--contributors 5]
-        [--workers 2] [--threads 8] [--search-backend postgresql|whoosh] [--saturation 20]
+        [--workers 2] [--threads 8] [--search-backend whoosh|postgresql] [--saturation 20]
         [--samples FOLDER]
 
 Set-up (not measured): a PostgreSQL server of its own (tests/support/postgres.py) with one
@@ -11,8 +11,9 @@ schema from the migrations, the whole seed register (4.8k documents), the search
 ``musterregister search rebuild``, and per contributor an account with an API token and a process
 model of its own in one of the seed authorities. The register runs as it does in production:
 ``musterregister serve`` (gunicorn, by default one worker per core × 8 threads, the settings of
-``serve``) with ``MUSTERREGISTER_SEARCH_BACKEND=postgresql`` – the index every host behind a
-proxy shares (docs/suche.md); ``--search-backend whoosh`` measures the embedded index instead.
+``serve``) on one host, with the register's default search index (``whoosh``, embedded, one per
+host); ``--search-backend postgresql`` measures the index in the database that several hosts
+behind a proxy share (docs/suche.md), which costs more CPU per search.
 
 Load, all over real HTTP from threads with one ``requests.Session`` each:
 
@@ -520,7 +521,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--contributors", type=int, default=5)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--search-backend", choices=["postgresql", "whoosh"], default="postgresql")
+    parser.add_argument("--search-backend", choices=["whoosh", "postgresql"], default="whoosh")
     parser.add_argument("--saturation", type=int, default=20, help="Sekunden ohne Pausen; 0: aus")
     parser.add_argument("--ratelimits", action="store_true", help="Grenzen wie im Betrieb")
     parser.add_argument(
