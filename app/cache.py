@@ -28,7 +28,7 @@ from threading import Lock
 from typing import Any
 
 from flask import Flask, Response, current_app, request
-from sqlalchemy import BigInteger, event, inspect, update
+from sqlalchemy import BigInteger, bindparam, event, inspect, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.db import Base, Database, get_database
@@ -76,7 +76,11 @@ PUBLIC_REVISION_STATUS = "published"  # app.authz.can_read_revision: the only on
 # What a new draft changes on its model, and no public read shows.
 _MODEL_BOOKKEEPING = frozenset({"revision_count", "updated_at"})
 _READ_GENERATION_SQL = f"SELECT value FROM register_generation WHERE id = {GENERATION_ROW}"
-_BUMP_GENERATION = update(RegisterGeneration).where(RegisterGeneration.id == GENERATION_ROW)
+_BUMP_GENERATION = (
+    update(RegisterGeneration.__table__)
+    .where(RegisterGeneration.__table__.c.id == GENERATION_ROW)
+    .values(value=bindparam("generation"))
+)
 
 
 def _note_content_change(session: Session, _context: Any) -> None:
@@ -127,7 +131,7 @@ def _bump_before_commit(session: Session) -> None:
     """Taken last in the transaction, the row lock never inverts the order of other locks."""
     session.flush()  # commit flushes only after this event: pending changes must be seen now
     if session.info.pop("content_changed", False):
-        session.execute(_BUMP_GENERATION.values(value=secrets.randbits(62)))
+        session.connection().execute(_BUMP_GENERATION, {"generation": secrets.randbits(62)})
 
 
 def _forget_change(session: Session, *_args: Any) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from functools import lru_cache
 from typing import Any
 
 from joserfc import jws as jose
@@ -87,10 +88,16 @@ def verify_event(jws: str, jwks: dict[str, Any]) -> dict[str, Any]:
     if jwk is None:
         raise SignatureInvalid("unknown kid")
     try:
-        obj = jose.deserialize_compact(jws, OKPKey.import_key(jwk), registry=_REGISTRY)
+        obj = jose.deserialize_compact(jws, _verifying_key(jwk["x"]), registry=_REGISTRY)
     except (JoseError, ValueError) as exc:
         raise SignatureInvalid(f"signature does not verify ({type(exc).__name__})") from exc
     return _object(obj.payload)
+
+
+@lru_cache(maxsize=64)
+def _verifying_key(x: str) -> OKPKey:
+    """The imported public key (checked by ``find_key``); imported once, not per event."""
+    return OKPKey.import_key({"kty": "OKP", "crv": CURVE, "x": x})
 
 
 def peek_origin(jws: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from functools import lru_cache
 from typing import Any
 
 from joserfc.jwk import OKPKey
@@ -89,6 +90,17 @@ def _key_list(jwks: Any) -> list[Any]:
 
 
 def _public_key(key: Any) -> dict[str, Any]:
+    if isinstance(key, dict) and all(isinstance(value, str) for value in key.values()):
+        return dict(_checked_public_key(tuple(sorted(key.items()))))  # a sync checks it per event
+    return _check_public_key(key)
+
+
+@lru_cache(maxsize=64)
+def _checked_public_key(members: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    return tuple(_check_public_key(dict(members)).items())
+
+
+def _check_public_key(key: Any) -> dict[str, Any]:
     if not isinstance(key, dict) or key.get("kty") != "OKP" or key.get("crv") != CURVE:
         raise InvalidKey("not an Ed25519 (OKP) key")
     if key.get("alg", ALGORITHM) != ALGORITHM or key.get("use", "sig") != "sig":

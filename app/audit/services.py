@@ -12,8 +12,14 @@ from app.audit.models import AuditEvent
 from app.authz import Actor
 
 
-def record(
-    session: Session,
+def record(session: Session, actor: Actor, action: str, **what: Any) -> AuditEvent:
+    """Add the audit event of ``action`` to the session (``what``: see :func:`audit_event`)."""
+    event = audit_event(actor, action, **what)
+    session.add(event)
+    return event
+
+
+def audit_event(
     actor: Actor,
     action: str,
     *,
@@ -24,7 +30,8 @@ def record(
     after: Mapping[str, Any] | None = None,
     details: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
-    event = AuditEvent(
+    """The audit event, not yet added to any session."""
+    return AuditEvent(
         actor_account_id=actor.account_id,
         actor_name=actor.name,
         authority_id=authority_id,
@@ -35,8 +42,6 @@ def record(
         after=dict(after) if after is not None else None,
         details=dict(details) if details is not None else None,
     )
-    session.add(event)
-    return event
 
 
 def record_refusal(

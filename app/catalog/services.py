@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.audit.services import record
+from app.audit.models import AuditEvent
+from app.audit.services import audit_event, record
 from app.authz import Actor, Permission, owned_by, require
 from app.catalog.fields import SCALAR_FIELDS, STECKBRIEF_FIELDS
 from app.catalog.models import (
@@ -93,29 +94,41 @@ def create_process(
 ) -> Process:
     require(actor, Permission.PROCESS_CREATE, owned_by(authority.id))
     kind = ProcessKind.CATALOGUE if authority.is_register else ProcessKind.AUTHORITY
-    process = Process(
-        id=uuid.uuid4(),
-        authority_id=authority.id,
-        authority=authority,
-        kind=kind,
-        external_ref=external_ref,
-        version=1,
+    process, *history = new_process(
+        session, actor, authority.id, kind, data, external_ref=external_ref, message=message
     )
-    with session.no_autoflush:  # no flush needed: the id is ours, inserts are batched at commit
+    process.authority = authority
+    session.add_all([process, *history])  # no flush needed: the id is ours, batched at commit
+    return process
+
+
+def new_process(
+    session: Session,
+    actor: Actor,
+    authority_id: uuid.UUID,
+    kind: ProcessKind,
+    data: Mapping[str, Any],
+    *,
+    external_ref: str | None = None,
+    message: str | None = None,
+) -> tuple[Process, ProcessVersion, AuditEvent]:
+    """A new process with its first version and audit event, none of them added to the session
+    (the caller checked the permission). Its LeiKa key rows hang on ``process.leika_key_rows``."""
+    process = Process(
+        id=uuid.uuid4(), authority_id=authority_id, kind=kind, external_ref=external_ref, version=1
+    )
+    with session.no_autoflush:  # the OZG service is only looked up
         _apply(session, process, data)
-    session.add(process)
     after = snapshot(process)
-    _add_version(session, actor, process, after, message or "Angelegt")
-    record(
-        session,
+    audit = audit_event(
         actor,
         "process.created",
         object_type="process",
         object_id=process.id,
-        authority_id=authority.id,
+        authority_id=authority_id,
         after=after,
     )
-    return process
+    return process, _version(actor, process, after, message or "Angelegt"), audit
 
 
 def update_process(
@@ -179,15 +192,19 @@ def _stale(current: int | None) -> PreconditionFailed:
 def _add_version(
     session: Session, actor: Actor, process: Process, data: dict[str, Any], message: str | None
 ) -> None:
-    session.add(
-        ProcessVersion(
-            process_id=process.id,
-            version=process.version,
-            data=data,
-            author_account_id=actor.account_id,
-            author_name=actor.name,
-            message=message,
-        )
+    session.add(_version(actor, process, data, message))
+
+
+def _version(
+    actor: Actor, process: Process, data: dict[str, Any], message: str | None
+) -> ProcessVersion:
+    return ProcessVersion(
+        process_id=process.id,
+        version=process.version,
+        data=data,
+        author_account_id=actor.account_id,
+        author_name=actor.name,
+        message=message,
     )
 
 

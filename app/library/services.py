@@ -5,14 +5,16 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Insert, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from app.audit.services import record
+from app.audit.models import AuditEvent
+from app.audit.services import audit_event, record
 from app.authz import Actor, Permission, is_allowed, require, system_actor
 from app.catalog.models import Process, ProcessKind
 from app.db import utcnow
@@ -40,13 +42,16 @@ def sha256_hex(data: bytes) -> str:
 def store_blob(session: Session, data: bytes) -> str:
     """Keep ``data`` once under its SHA-256, however many revisions or uploads share it."""
     digest = sha256_hex(data)
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(
-        insert(Blob)
-        .values(sha256=digest, size=len(data), data=data, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["sha256"])
-    )
+    values = {"sha256": digest, "size": len(data), "data": data, "created_at": utcnow()}
+    connection = session.connection()
+    connection.execute(_insert_blob(connection.dialect.name), values)
     return digest
+
+
+@cache
+def _insert_blob(dialect: str) -> Insert:
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return insert(Blob.__table__).on_conflict_do_nothing(index_elements=["sha256"])
 
 
 def read_blob(session: Session, digest: str) -> bytes:
@@ -90,9 +95,37 @@ def create_model(
 
     ``origin``: (instance, id) of a model mirrored from a peer (app.peering.mirrors)."""
     require(actor, Permission.MODEL_CREATE, process)
+    model, audit = new_model(
+        actor,
+        process.id,
+        process.authority_id,
+        title=title,
+        description=description,
+        external_ref=external_ref,
+        origin=origin,
+    )
+    session.add(model)
+    session.flush()
+    session.add(audit)
+    return model
+
+
+def new_model(
+    actor: Actor,
+    process_id: uuid.UUID,
+    authority_id: uuid.UUID,
+    *,
+    title: str,
+    description: str | None = None,
+    external_ref: str | None = None,
+    origin: tuple[str, str] | None = None,
+) -> tuple[ProcessModel, AuditEvent]:
+    """A new, empty model and its audit event, neither added to the session (the caller checked
+    the permission)."""
     model = ProcessModel(
-        process_id=process.id,
-        authority_id=process.authority_id,
+        id=uuid.uuid4(),
+        process_id=process_id,
+        authority_id=authority_id,
         external_ref=external_ref,
         title=title,
         description=description,
@@ -101,18 +134,15 @@ def create_model(
     )
     if origin is not None:
         model.origin_instance, model.origin_id = origin
-    session.add(model)
-    session.flush()
-    record(
-        session,
+    audit = audit_event(
         actor,
         "model.created",
         object_type="process_model",
         object_id=model.id,
-        authority_id=model.authority_id,
-        after={"title": title, "description": description, "process": str(process.id)},
+        authority_id=authority_id,
+        after={"title": title, "description": description, "process": str(process_id)},
     )
-    return model
+    return model, audit
 
 
 # --- revisions ---------------------------------------------------------------------------------

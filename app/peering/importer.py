@@ -149,7 +149,7 @@ class DbImporter:
             apply_event(mirror, event, fetch_blob)
             outbox.relay(session, jws, event)  # C pulls A's content from us, with A's signature
             # the cursor commits with the event: one commit per event, never one without the other
-            session.execute(_ADVANCE, {"peer_id": self.peer_id, "seq": seq})
+            session.connection().execute(_ADVANCE, {"peer_id": self.peer_id, "seq": seq})
         self._stored_cursor = seq
 
     def _slug_prefix(self, origin: str) -> str:

@@ -7,32 +7,42 @@ moves forward (published → superseded → withdrawn): a repeated old event nev
 mirror back.
 
 Lean on purpose (a sync imports thousands of events, one transaction each): rows are looked up by
-origin with prebuilt column queries, new rows get their ids up front so that nothing is flushed
-just to learn an id, and ORM objects are loaded only where a service needs them (new rows, real
-changes). What ends up in the tables – rows, versions, audit events, search queue – is what the
-services write.
+origin with prebuilt column queries; new processes, models and revisions and their audit events
+are built by the services' builders (``catalog.new_process``, ``library.new_model``,
+``audit_event``; the permission is the sync's system actor's, which the services' own checks
+let through) and written at the end of the event with plain INSERT statements
+(:func:`write_rows`), which also queue them for the search index and the response cache as a
+flush would. ORM objects are loaded and flushed only for the rare rest (a new authority, a changed
+Steckbrief or title). What ends up in the tables – rows, versions, audit events, search queue – is
+what the services write.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.engine import Row as ResultRow
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from app.audit.services import record
+from app.audit.models import AuditEvent
+from app.audit.services import audit_event
 from app.authz import Actor
+from app.cache import is_public_change, mark_content_changed
 from app.catalog import services as catalog
-from app.catalog.models import OzgService, Process, ProcessLeikaKey
+from app.catalog.models import OzgService, Process, ProcessKind, ProcessLeikaKey
+from app.db import insert_built, utcnow
 from app.identity.models import GERMAN_STATES, Authority, AuthorityKind
 from app.library import services as library
 from app.library.models import ProcessModel, Revision, RevisionStatus
 from app.peering.analyses import Analyses, Findings, findings
+from app.search import tracking
+from app.search.documents import model_ref
 from app.text import slugify
 
 STATUS_RANK = {
@@ -68,10 +78,44 @@ class Mirror:
     max_bytes: int
     lint_rules: frozenset[str] | None = None
     analyses: Analyses | None = None  # analyses started ahead, while earlier events imported
+    rows: list[Any] = field(default_factory=list)  # new rows, written together at the end
+    audits: list[AuditEvent] = field(default_factory=list)
+
+
+@dataclass
+class MirroredModel:
+    """What publishing a revision needs of its model; ``created``: the model is new, and this is
+    its row, not yet written."""
+
+    id: uuid.UUID
+    authority_id: uuid.UUID
+    title: str
+    revision_count: int
+    created: ProcessModel | None = None
 
 
 def apply_event(mirror: Mirror, event: dict[str, Any], fetch_blob: Any) -> None:
     """Bring the mirror in line with one verified event of ``mirror.origin``."""
+    _apply(mirror, event, fetch_blob)
+    write_rows(mirror)
+
+
+def write_rows(mirror: Mirror) -> None:
+    """Insert the event's new rows with plain statements, and queue for the search index and the
+    response cache what a flush of them would have queued."""
+    session, rows = mirror.session, [*mirror.rows, *mirror.audits]
+    if not rows:
+        return
+    session.flush()  # what the ORM holds (a new authority's audit event) goes first, in order
+    insert_built(session.connection(), rows)
+    tracking.queue(session, {ref for row in rows for ref in tracking.refs_of(row)})
+    if any(is_public_change(session, row) for row in rows):
+        mark_content_changed(session)
+    mirror.rows.clear()
+    mirror.audits.clear()
+
+
+def _apply(mirror: Mirror, event: dict[str, Any], fetch_blob: Any) -> None:
     kind = event["kind"]
     if kind in RETIRING:
         retire_revision(mirror, event["revision"], RETIRING[kind])
@@ -85,13 +129,8 @@ def apply_event(mirror: Mirror, event: dict[str, Any], fetch_blob: Any) -> None:
         return
     if kind != "published":
         raise MirrorRefused(f"Unbekannte Ereignisart: {kind}")
-    model, new = upsert_model(mirror, authority_id, process, event["model"])
-    publish_revision(mirror, model, event["revision"], fetch_blob, new_model=new)
-
-
-def by_origin(session: Session, table: type[Row], origin: str, origin_id: object) -> Row | None:
-    row = known(session, table, origin, origin_id, "id")
-    return None if row is None else session.get(table, row.id)
+    model = upsert_model(mirror, authority_id, process, event["model"])
+    publish_revision(mirror, model, event["revision"], fetch_blob)
 
 
 def known(
@@ -99,8 +138,8 @@ def known(
 ) -> ResultRow[Any] | None:
     """``columns`` of the mirror of ``origin_id``, or None: one prebuilt query, no ORM objects."""
     params = {"origin": origin, "origin_id": str(origin_id)[:64]}
-    with session.no_autoflush:  # whatever is pending is flushed once, with the relayed event
-        return session.execute(_by_origin(table, columns), params).first()
+    # on the connection: no autoflush, no ORM execution overhead (several lookups per event)
+    return session.connection().execute(_by_origin(table, columns), params).first()
 
 
 @cache
@@ -164,16 +203,17 @@ def upsert_process(
     values = _steckbrief(mirror.session, data)
     row = known(mirror.session, Process, mirror.origin, data["id"], "id", "authority_id")
     if row is None:
-        if not isinstance(authority, Authority):
-            authority = mirror.session.get_one(Authority, authority)
-        process = catalog.create_process(
+        process, version, audit = catalog.new_process(
             mirror.session,
             mirror.actor,
-            authority,
+            _id(authority),
+            ProcessKind.AUTHORITY,  # a mirrored authority is never this register
             values,
             message=f"Gespiegelt aus {mirror.origin}",
         )
         _mark(process, mirror.origin, data["id"])
+        mirror.rows.extend([process, *process.leika_key_rows, version])
+        mirror.audits.append(audit)
         return process
     if row.authority_id != _id(authority):
         raise MirrorRefused("Der Registereintrag gehört laut Ereignis einer anderen Behörde.")
@@ -194,9 +234,9 @@ def upsert_process(
 def _same_steckbrief(session: Session, process_id: uuid.UUID, values: dict[str, Any]) -> bool:
     """Whether the stored process already has ``values`` (compared column by column)."""
     columns = [name for name in values if name != "leika_keys"]
-    with session.no_autoflush:
-        stored = session.execute(_steckbrief_of(tuple(columns)), {"id": process_id}).one()
-        keys = session.scalars(_leika_keys_of(), {"id": process_id}).all()
+    connection = session.connection()
+    stored = connection.execute(_steckbrief_of(tuple(columns)), {"id": process_id}).one()
+    keys = connection.execute(_leika_keys_of(), {"id": process_id}).scalars().all()
     same = all(getattr(stored, name) == values[name] for name in columns)
     return same and list(keys) == values["leika_keys"]
 
@@ -236,60 +276,57 @@ def _steckbrief(session: Session, data: dict[str, Any]) -> dict[str, Any]:
 
 def upsert_model(
     mirror: Mirror, authority_id: uuid.UUID, process: Process | uuid.UUID, data: dict[str, Any]
-) -> tuple[ProcessModel, bool]:
-    """The mirrored model, and whether it was created by this event."""
-    row = known(mirror.session, ProcessModel, mirror.origin, data["id"], "id")
-    if row is None:
-        if not isinstance(process, Process):
-            process = mirror.session.get_one(Process, process)
-        title = _text(data.get("title"), 300) or process.title
-        description = _text(data.get("description"), None)
-        model = library.create_model(
-            mirror.session,
-            mirror.actor,
-            process,
-            title=title,
-            description=description,
-            origin=(mirror.origin, str(data["id"])[:64]),  # in the INSERT, not a later UPDATE
-        )
-        return model, True
-    model = mirror.session.get_one(ProcessModel, row.id)
-    if model.authority_id != authority_id or model.process_id != _id(process):
-        raise MirrorRefused("Das Prozessmodell gehört laut Ereignis zu einem anderen Eintrag.")
-    title = _text(data.get("title"), 300) or _process_title(mirror.session, process)
+) -> MirroredModel:
+    """The mirrored model, created or brought up to date."""
+    title = _text(data.get("title"), 300)
     description = _text(data.get("description"), None)
+    row = known(
+        mirror.session,
+        ProcessModel,
+        mirror.origin,
+        data["id"],
+        *("id", "authority_id", "process_id", "title", "description", "revision_count"),
+    )
+    if row is None:
+        model, audit = library.new_model(
+            mirror.actor,
+            _id(process),
+            authority_id,
+            title=title or _process_title(mirror.session, process),
+            description=description,
+            origin=(mirror.origin, str(data["id"])[:64]),
+        )
+        mirror.rows.append(model)
+        mirror.audits.append(audit)
+        return MirroredModel(model.id, authority_id, model.title, 0, created=model)
+    if row.authority_id != authority_id or row.process_id != _id(process):
+        raise MirrorRefused("Das Prozessmodell gehört laut Ereignis zu einem anderen Eintrag.")
+    title = title or _process_title(mirror.session, process)
     changed = {
-        k: v
-        for k, v in {"title": title, "description": description}.items()
-        if getattr(model, k) != v
+        name: value
+        for name, value in {"title": title, "description": description}.items()
+        if getattr(row, name) != value
     }
     if changed:
+        model = mirror.session.get_one(ProcessModel, row.id)
         model.title, model.description = title, description
         _audit(mirror, "mirror.model_updated", model, changed, "process_model", authority_id)
-    return model, False
+    return MirroredModel(row.id, authority_id, title, row.revision_count)
 
 
 def _process_title(session: Session, process: Process | uuid.UUID) -> str:
     if isinstance(process, Process):
         return process.title
-    with session.no_autoflush:
-        return session.execute(_steckbrief_of(("title",)), {"id": process}).scalar_one()
+    return session.connection().execute(_steckbrief_of(("title",)), {"id": process}).scalar_one()
 
 
 # --- revisions ---------------------------------------------------------------------------------
 
 
 def publish_revision(
-    mirror: Mirror,
-    model: ProcessModel,
-    data: dict[str, Any],
-    fetch_blob: Any,
-    *,
-    new_model: bool = False,
+    mirror: Mirror, model: MirroredModel, data: dict[str, Any], fetch_blob: Any
 ) -> Revision | None:
-    """The published revision, stored once: a repeated event finds it and checks its hash.
-
-    ``new_model``: the model was created by this event, so no revision number is taken yet."""
+    """The published revision, stored once: a repeated event finds it and checks its hash."""
     digest = str(data["sha256"])
     row = known(mirror.session, Revision, mirror.origin, data["id"], "blob_sha256", "model_id")
     if row is not None:
@@ -301,22 +338,24 @@ def publish_revision(
     content = fetch_blob(digest)
     if library.sha256_hex(content) != digest:
         raise MirrorRefused("Der Inhalt passt nicht zu seinem SHA-256.")
-    revision = _new_revision(mirror, model, data, content, new_model=new_model)
-    _audit(
-        mirror,
-        "mirror.revision_published",
-        revision,
-        {"sha256": digest},
-        "revision",
-        model.authority_id,
+    revision = _new_revision(mirror, model, data, content)
+    mirror.audits.append(
+        _audit_event(
+            mirror,
+            "mirror.revision_published",
+            revision,
+            {"sha256": digest},
+            "revision",
+            model.authority_id,
+        )
     )
     return revision
 
 
 def _new_revision(
-    mirror: Mirror, model: ProcessModel, data: dict[str, Any], content: bytes, *, new_model: bool
+    mirror: Mirror, model: MirroredModel, data: dict[str, Any], content: bytes
 ) -> Revision:
-    number, parent_id = _number_and_parent(mirror.session, model, data.get("number"), new_model)
+    number, parent_id = _number_and_parent(mirror.session, model, data.get("number"))
     analysis = _analysis(mirror, content, data.get("filename"))
     stem = str(data.get("filename") or model.title).rsplit(".", 1)[0]
     revision = Revision(
@@ -339,9 +378,26 @@ def _new_revision(
         extraction=analysis.extraction,
     )
     _mark(revision, mirror.origin, data["id"])
-    model.revision_count = max(model.revision_count, number)
-    mirror.session.add(revision)
+    _count_revision(mirror, model, number)
+    mirror.rows.append(revision)
     return revision
+
+
+def _count_revision(mirror: Mirror, model: MirroredModel, number: int) -> None:
+    """The model's revision count covers ``number`` (what a new draft's flush writes)."""
+    if model.created is not None:
+        model.created.revision_count = max(model.revision_count, number)
+    elif number > model.revision_count:
+        values = {"model": model.id, "count": number, "now": utcnow()}
+        mirror.session.connection().execute(_SET_REVISION_COUNT, values)
+
+
+_models = ProcessModel.__table__
+_SET_REVISION_COUNT = (
+    update(_models)
+    .where(_models.c.id == bindparam("model"))
+    .values(revision_count=bindparam("count"), updated_at=bindparam("now"))
+)
 
 
 def _analysis(mirror: Mirror, content: bytes, filename: object) -> Findings:
@@ -352,15 +408,15 @@ def _analysis(mirror: Mirror, content: bytes, filename: object) -> Findings:
 
 
 def _number_and_parent(
-    session: Session, model: ProcessModel, raw: object, new_model: bool
+    session: Session, model: MirroredModel, raw: object
 ) -> tuple[int, uuid.UUID | None]:
     """The revision's number, checked to be free, and the id of the revision before it."""
     if not isinstance(raw, int) or isinstance(raw, bool) or raw < 1:
         raise MirrorRefused("Die Revisionsnummer fehlt oder ist ungültig.")
-    if new_model:
+    if model.created is not None:
         return raw, None
-    with session.no_autoflush:
-        rows = session.execute(_up_to_number(), {"model_id": model.id, "number": raw}).all()
+    parameters = {"model_id": model.id, "number": raw}
+    rows = session.connection().execute(_up_to_number(), parameters).all()
     if rows and rows[0].number == raw:
         raise MirrorRefused(
             f"Revision {raw} dieses Modells ist schon mit anderer Kennung gespiegelt."
@@ -381,25 +437,51 @@ def _up_to_number() -> Select[Any]:
 
 def retire_revision(mirror: Mirror, data: dict[str, Any], status: RevisionStatus) -> None:
     """Superseded or withdrawn at the origin; a mirror never seen needs nothing (not public)."""
-    revision = by_origin(mirror.session, Revision, mirror.origin, data["id"])
-    if revision is None:
-        return
-    if revision.blob_sha256 != str(data.get("sha256")):
-        raise MirrorRefused("Die Revision ist mit anderem Inhalt gespiegelt (SHA-256 weicht ab).")
-    if STATUS_RANK.get(revision.status, 0) >= STATUS_RANK[status]:
-        return
-    before = {"status": revision.status.value}
-    revision.status = status
-    mirror.session.flush()
-    _audit(
-        mirror,
-        f"mirror.revision_{status.value}",
-        revision,
-        {"status": status.value},
-        "revision",
-        revision.model.authority_id,
-        before=before,
+    session = mirror.session
+    row = known(
+        session,
+        Revision,
+        mirror.origin,
+        data["id"],
+        *("id", "origin_id", "model_id", "blob_sha256", "status", "version"),
     )
+    if row is None:
+        return
+    if row.blob_sha256 != str(data.get("sha256")):
+        raise MirrorRefused("Die Revision ist mit anderem Inhalt gespiegelt (SHA-256 weicht ab).")
+    if STATUS_RANK.get(row.status, 0) >= STATUS_RANK[status]:
+        return
+    changed = session.connection().execute(
+        _RETIRE, {"revision": row.id, "read": row.version, "status": status}
+    )
+    if changed.rowcount != 1:  # what the ORM's version check would find: retried next run
+        raise StaleDataError(f"Revision {row.id} changed while it was retired")
+    tracking.queue(session, [model_ref(row.model_id)])
+    if row.status == RevisionStatus.PUBLISHED:
+        mark_content_changed(session)
+    authority_id = (
+        session.connection().execute(_AUTHORITY_OF_MODEL, {"id": row.model_id}).scalar_one()
+    )
+    mirror.audits.append(
+        _audit_event(
+            mirror,
+            f"mirror.revision_{status.value}",
+            row,
+            {"status": status.value},
+            "revision",
+            authority_id,
+            before={"status": row.status.value},
+        )
+    )
+
+
+_revisions = Revision.__table__
+_RETIRE = (
+    update(_revisions)
+    .where(_revisions.c.id == bindparam("revision"), _revisions.c.version == bindparam("read"))
+    .values(status=bindparam("status"), version=_revisions.c.version + 1)
+)
+_AUTHORITY_OF_MODEL = select(_models.c.authority_id).where(_models.c.id == bindparam("id"))
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -438,9 +520,22 @@ def _audit(
     authority_id: Any,
     before: dict[str, Any] | None = None,
 ) -> None:
+    mirror.session.add(
+        _audit_event(mirror, action, row, after, object_type, authority_id, before=before)
+    )
+
+
+def _audit_event(
+    mirror: Mirror,
+    action: str,
+    row: Any,
+    after: dict[str, Any],
+    object_type: str,
+    authority_id: Any,
+    before: dict[str, Any] | None = None,
+) -> AuditEvent:
     details = {"origin": mirror.origin, "origin_id": row.origin_id}
-    record(
-        mirror.session,
+    return audit_event(
         mirror.actor,
         action,
         object_type=object_type,

@@ -137,34 +137,44 @@ def sign(payload: dict[str, Any], private_jwk: dict[str, Any]) -> str:
 # --- relayed events ----------------------------------------------------------------------------
 
 
-def relay(session: Session, jws: str, event: Mapping[str, Any]) -> OutboxEvent | None:
-    """Append an event of another origin, verified by the importer, with its origin's ``jws``.
+def relay(session: Session, jws: str, event: Mapping[str, Any]) -> int | None:
+    """Append an event of another origin, verified by the importer, with its origin's ``jws``;
+    returns its ``seq``.
 
     ``event`` is the verified payload of ``jws``. Idempotent: an ``event_id`` already in the feed
     (relayed before, or this instance's own event coming back) adds nothing and returns None.
+    A plain INSERT, as the importer writes the mirrored rows: what is pending in the session is
+    flushed at commit (still under the outbox lock on PostgreSQL).
     """
     _serialise_writers(session)
-    with session.no_autoflush:  # what is pending goes out with the event, in one flush
-        if session.scalar(_EVENT_KNOWN, {"event_id": event["event_id"]}):
-            return None
-    return _append(session, dict(event), jws)
+    connection = session.connection()
+    if connection.execute(_EVENT_KNOWN, {"event_id": event["event_id"]}).scalar():
+        return None
+    inserted = connection.execute(_INSERT_EVENT, _entry(event, jws))
+    return int(inserted.inserted_primary_key[0])
 
 
-_EVENT_KNOWN = select(exists().where(OutboxEvent.__table__.c.event_id == bindparam("event_id")))
+_outbox = OutboxEvent.__table__
+_EVENT_KNOWN = select(exists().where(_outbox.c.event_id == bindparam("event_id")))
+_INSERT_EVENT = _outbox.insert()
 
 
 def _append(session: Session, payload: dict[str, Any], jws: str) -> OutboxEvent:
-    revision = payload.get("revision") or {}
-    entry = OutboxEvent(
-        event_id=payload["event_id"],
-        kind=EventKind(payload["kind"]),
-        origin=payload["origin"],
-        jws=jws,
-        sha256=revision.get("sha256"),
-    )
+    entry = OutboxEvent(**_entry(payload, jws))
     session.add(entry)
     session.flush()  # the seq, now, while this transaction holds the outbox lock
     return entry
+
+
+def _entry(payload: Mapping[str, Any], jws: str) -> dict[str, Any]:
+    revision = payload.get("revision") or {}
+    return {
+        "event_id": payload["event_id"],
+        "kind": EventKind(payload["kind"]),
+        "origin": payload["origin"],
+        "jws": jws,
+        "sha256": revision.get("sha256"),
+    }
 
 
 def _serialise_writers(session: Session) -> None:

@@ -21,6 +21,7 @@ from app.search.documents import model_ref, process_ref
 from app.search.models import SearchQueueEntry
 
 QUEUED_KEY = "musterregister.search.queued"
+_QUEUE = insert(SearchQueueEntry.__table__)
 _listeners: list[Callable[[], None]] = []
 _listeners_lock = threading.Lock()
 
@@ -51,15 +52,18 @@ def _changed_instances(session: Session) -> Iterable[Any]:
 
 
 def _queue_changes(session: Session, _flush_context: Any) -> None:
+    queue(session, {ref for instance in _changed_instances(session) for ref in refs_of(instance)})
+
+
+def queue(session: Session, refs: Iterable[str]) -> None:
+    """Queue ``refs`` (once per transaction) for the indexer; for rows written without the ORM's
+    unit of work, which the flush listener does not see."""
     queued: set[str] = session.info.setdefault(QUEUED_KEY, set())
-    refs = {ref for instance in _changed_instances(session) for ref in refs_of(instance)}
-    new_refs = sorted(ref for ref in refs - queued if "None" not in ref)
+    new_refs = sorted(ref for ref in set(refs) - queued if "None" not in ref)
     if not new_refs:
         return
     now = utcnow()
-    session.connection().execute(
-        insert(SearchQueueEntry), [{"ref": ref, "created_at": now} for ref in new_refs]
-    )
+    session.connection().execute(_QUEUE, [{"ref": ref, "created_at": now} for ref in new_refs])
     queued.update(new_refs)
 
 

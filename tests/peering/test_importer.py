@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from app.audit.models import AuditEvent
 from app.authz import ANONYMOUS
+from app.cache import current_generation
+from app.catalog import services as catalog
 from app.catalog.models import Process, ProcessKind
 from app.identity.models import Authority, Role
 from app.library import forks
@@ -22,6 +25,7 @@ from tests.peering.fake_peer import FakePeer, Scene, bpmn
 
 A_URL, B_URL = "https://sachsen.example", "https://bayern.example"
 OWN_URL = "http://127.0.0.1:5000"  # the test app's base URL
+SYNC_ACTOR = "Föderation (sachsen)"
 MIRROR_TABLES = (Authority, Process, ProcessModel, Revision, Refusal, OutboxEvent)
 
 
@@ -209,6 +213,49 @@ def test_superseded_and_withdrawn_follow_the_origin_and_never_come_back(
     second = mirrored_revision(session, A_URL, two["revision"]["id"])
     assert second.status is RevisionStatus.WITHDRAWN
     assert library.list_revisions(session, ANONYMOUS, second.model) == []
+
+
+def test_the_mirror_writes_history_audit_and_cache_generation_as_the_services_do(
+    app, database, session, peer_a
+):
+    scene = Scene(A_URL)
+    one = scene.published(peer_a, 1, bpmn("eins"))
+    before = current_generation(database)
+    sync(app, database, peer_a)
+    published = current_generation(database)
+    assert published != before  # anonymous cached reads must see the new publication
+    first = mirrored_revision(session, A_URL, one["revision"]["id"])
+    process = first.model.process
+    assert process.leika_keys == ["99108008001000"] and process.sort_title == "hund anmelden"
+    (version,) = catalog.list_versions(session, process)
+    assert version.version == 1 and version.data == catalog.snapshot(process)
+    assert version.message == f"Gespiegelt aus {A_URL}" and version.author_name == SYNC_ACTOR
+    assert first.version == 1 and first.review_round == 0 and first.model.revision_count == 1
+    scene.published(peer_a, 2, bpmn("zwei"))  # only new rows of the plain INSERT path
+    sync(app, database, peer_a)
+    second_published = current_generation(database)
+    assert second_published != published
+    peer_a.add(scene.event("superseded", revision=one["revision"]))
+    sync(app, database, peer_a)
+    session.expire_all()
+    assert first.status is RevisionStatus.SUPERSEDED and first.version == 2
+    assert first.model.revision_count == 2
+    assert current_generation(database) != second_published
+    audit = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(event.action, event.actor_name) for event in audit] == [
+        ("mirror.authority_created", SYNC_ACTOR),
+        ("process.created", SYNC_ACTOR),
+        ("model.created", SYNC_ACTOR),
+        ("mirror.revision_published", SYNC_ACTOR),
+        ("mirror.revision_published", SYNC_ACTOR),
+        ("mirror.revision_superseded", SYNC_ACTOR),
+    ]
+    assert audit[-1].before == {"status": "published"} and audit[-1].after == {
+        "status": "superseded"
+    }
+    assert audit[-1].authority_id == process.authority_id
+    model = first.model
+    assert audit[2].after == {"title": model.title, "description": None, "process": str(process.id)}
 
 
 def test_updates_of_process_and_authority_reach_the_mirror(app, database, session, peer_a):

@@ -210,7 +210,8 @@ def test_relaying_keeps_the_origins_signature_and_is_idempotent(session):
     original = events(session)[0]
     jws, event = original.jws, verify_event(original.jws, keys.jwks(session))
     foreign = {**event, "event_id": "f" * 32, "origin": OTHER}
-    relayed = outbox.relay(session, jws, foreign)
+    seq = outbox.relay(session, jws, foreign)
+    relayed = session.get(OutboxEvent, seq)
     assert relayed is not None and relayed.jws == jws and relayed.origin == OTHER
     assert relayed.kind is EventKind.PUBLISHED and relayed.sha256 == event["revision"]["sha256"]
     assert outbox.relay(session, jws, foreign) is None
