@@ -106,7 +106,7 @@ def write_rows(mirror: Mirror) -> None:
     session, rows = mirror.session, [*mirror.rows, *mirror.audits]
     if not rows:
         return
-    session.flush()  # what the ORM holds (a new authority's audit event) goes first, in order
+    session.flush()  # what the ORM holds (a new authority, a changed title) goes first
     insert_built(session.connection(), rows)
     tracking.queue(session, {ref for row in rows for ref in tracking.refs_of(row)})
     if any(is_public_change(session, row) for row in rows):
@@ -339,15 +339,13 @@ def publish_revision(
     if library.sha256_hex(content) != digest:
         raise MirrorRefused("Der Inhalt passt nicht zu seinem SHA-256.")
     revision = _new_revision(mirror, model, data, content)
-    mirror.audits.append(
-        _audit_event(
-            mirror,
-            "mirror.revision_published",
-            revision,
-            {"sha256": digest},
-            "revision",
-            model.authority_id,
-        )
+    _audit(
+        mirror,
+        "mirror.revision_published",
+        revision,
+        {"sha256": digest},
+        "revision",
+        model.authority_id,
     )
     return revision
 
@@ -462,16 +460,14 @@ def retire_revision(mirror: Mirror, data: dict[str, Any], status: RevisionStatus
     authority_id = (
         session.connection().execute(_AUTHORITY_OF_MODEL, {"id": row.model_id}).scalar_one()
     )
-    mirror.audits.append(
-        _audit_event(
-            mirror,
-            f"mirror.revision_{status.value}",
-            row,
-            {"status": status.value},
-            "revision",
-            authority_id,
-            before={"status": row.status.value},
-        )
+    _audit(
+        mirror,
+        f"mirror.revision_{status.value}",
+        row,
+        {"status": status.value},
+        "revision",
+        authority_id,
+        before={"status": row.status.value},
     )
 
 
@@ -520,22 +516,9 @@ def _audit(
     authority_id: Any,
     before: dict[str, Any] | None = None,
 ) -> None:
-    mirror.session.add(
-        _audit_event(mirror, action, row, after, object_type, authority_id, before=before)
-    )
-
-
-def _audit_event(
-    mirror: Mirror,
-    action: str,
-    row: Any,
-    after: dict[str, Any],
-    object_type: str,
-    authority_id: Any,
-    before: dict[str, Any] | None = None,
-) -> AuditEvent:
+    """The audit event goes out with the event's new rows (:func:`write_rows`), in order."""
     details = {"origin": mirror.origin, "origin_id": row.origin_id}
-    return audit_event(
+    event = audit_event(
         mirror.actor,
         action,
         object_type=object_type,
@@ -545,3 +528,4 @@ def _audit_event(
         after={k: getattr(v, "value", v) for k, v in after.items()},
         details=details,
     )
+    mirror.audits.append(event)
