@@ -12,7 +12,7 @@ import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -93,7 +93,7 @@ class SearchDocument:
         data.pop("digest")
         canonical = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
         digest = hashlib.sha256(canonical.encode()).hexdigest()[:32]
-        return SearchDocument(**{**asdict(self), "digest": digest})
+        return replace(self, digest=digest)  # no second deep copy: the fields are never changed
 
 
 def process_ref(process_id: uuid.UUID) -> str:
