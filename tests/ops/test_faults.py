@@ -29,12 +29,12 @@ from pathlib import Path
 
 import pytest
 import requests
-from flask import Flask
+from flask import Flask, g
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
 from app import close_app, create_app, migrate
-from app.db import Database
+from app.db import Database, release_request_session
 from app.errors import handle_database_error
 from app.identity.models import Role
 from app.library.models import Blob, Revision
@@ -342,3 +342,23 @@ def test_the_log_names_the_driver_error_but_never_the_statement_or_its_parameter
     assert "database unreachable while serving GET /api/v1/processes: OSError" in logged
     assert secret_hash not in logged
     assert "api_tokens" not in logged
+
+
+def test_a_request_whose_database_connection_died_ends_without_an_error(
+    app_without_database, postgres_server, caplog
+):
+    """The database dies after the request's query failed (its 503 is made), before the rollback:
+    ending the request must not turn the answer into a 500."""
+    database = Database(postgres_server.url())
+    try:
+        with app_without_database.test_request_context("/api/v1/search?q=hund"):
+            session = database.session(write=False)
+            g.db_session = session
+            backend = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            with database.engine.connect() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+            release_request_session()
+            assert "db_session" not in g
+        assert "connection was lost before its rollback" in caplog.text
+    finally:
+        database.dispose()
